@@ -1,0 +1,36 @@
+/** createApp builds the Express app from its services; it never listens or connects. */
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import type { Container } from './container.js';
+import { projectRoot } from './paths.js';
+import { homeController } from './web/resident/home.controller.js';
+import { accessLog } from './web/shared/access-log.js';
+import { errorHandler, notFound } from './web/shared/error-handler.js';
+import { negotiateLocale } from './web/shared/locale.js';
+import { requestId } from './web/shared/request-id.js';
+import { securityHeaders } from './web/shared/security-headers.js';
+import { healthController } from './web/system/health.controller.js';
+
+export function createApp(container: Container): Express {
+  const { config, logger, views, i18n } = container;
+  const https = config.publicUrl.startsWith('https:');
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(requestId);
+  app.use(accessLog(logger));
+  app.use(securityHeaders({ https }));
+  app.use('/static', express.static(path.join(projectRoot(), 'public'), { maxAge: '1d', index: false, fallthrough: true }));
+  app.use(cookieParser(config.secret));
+  app.use(negotiateLocale(i18n, { secureCookies: https }));
+
+  app.get('/healthz', healthController({ database: container.database, runningDatabase: container.runningDatabase, timeoutMs: config.dbTimeoutMs }));
+  app.get('/', homeController({ bureaus: container.bureaus, views }));
+
+  app.use(notFound);
+  app.use(errorHandler({ views, i18n, logger }));
+  return app;
+}

@@ -1,0 +1,35 @@
+/**
+ * Every setting Minyi reads from the environment, in one table. The README documents each one and a test
+ * checks that it does; nothing outside server/config/ reads process.env.
+ */
+export type SettingKind =
+  | { type: 'string'; minLength?: number; pattern?: RegExp }
+  | { type: 'integer'; min: number; max: number }
+  | { type: 'boolean' }
+  | { type: 'enum'; values: readonly string[] }
+  | { type: 'url' };
+
+export interface SettingSpec {
+  env: string;
+  kind: SettingKind;
+  /** Used when the variable is unset or empty; undefined means "optional, no value". */
+  default?: string;
+  description: string;
+}
+
+export const settingSpecs = {
+  port: { env: 'PORT', kind: { type: 'integer', min: 0, max: 65535 }, default: '3000', description: 'HTTP port to listen on (0 picks a free port).' },
+  host: { env: 'HOST', kind: { type: 'string' }, default: '127.0.0.1', description: 'Interface to listen on; use 0.0.0.0 to accept connections from other machines.' },
+  publicUrl: { env: 'MINYI_PUBLIC_URL', kind: { type: 'url' }, description: 'Address residents use to reach Minyi, for share links and QR codes. Defaults to http://localhost:PORT.' },
+  mongodbUri: { env: 'MONGODB_URI', kind: { type: 'string', pattern: /^mongodb(\+srv)?:\/\// }, description: 'Connection string of your MongoDB server or replica set. When unset, Minyi starts an embedded database.' },
+  dataDir: { env: 'MINYI_DATA_DIR', kind: { type: 'string', minLength: 1 }, default: './data', description: 'Folder for the embedded database and the generated secret.' },
+  embeddedDatabase: { env: 'MINYI_EMBEDDED_DB', kind: { type: 'enum', values: ['auto', 'mongod', 'ferretdb'] }, default: 'auto', description: 'Which embedded database to use without MONGODB_URI: auto (mongod when one can be had, else FerretDB), mongod, or ferretdb.' },
+  dbTimeoutMs: { env: 'MINYI_DB_TIMEOUT_MS', kind: { type: 'integer', min: 500, max: 60000 }, default: '3000', description: 'How long a request waits for the database before it gets a 503 page.' },
+  secret: { env: 'MINYI_SECRET', kind: { type: 'string', minLength: 32 }, description: 'At least 32 random characters; signs cookies and salts hashed client addresses. Without it Minyi generates one in MINYI_DATA_DIR/secret.key.' },
+  trustProxy: { env: 'MINYI_TRUST_PROXY', kind: { type: 'string' }, default: 'false', description: "Express 'trust proxy' value: false, true, a hop count, or a list of proxy addresses. Set it when Minyi runs behind a reverse proxy." },
+  demoData: { env: 'MINYI_DEMO_DATA', kind: { type: 'enum', values: ['auto', 'true', 'false'] }, default: 'auto', description: 'Load demo bureaus and surveys into an empty database: auto (only for the embedded database), true, or false.' },
+  logLevel: { env: 'LOG_LEVEL', kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', description: 'Log level of the JSON logs written to standard output.' },
+  environment: { env: 'NODE_ENV', kind: { type: 'enum', values: ['development', 'production', 'test'] }, default: 'development', description: 'production requires MINYI_SECRET and marks cookies Secure when MINYI_PUBLIC_URL is https.' },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof settingSpecs;

@@ -1,0 +1,76 @@
+/** Wires every service once, from the config, the logger and an open database connection. */
+import path from 'node:path';
+import type { Config } from './config/index.js';
+import type { DatabaseConnection } from './db/connect.js';
+import type { RunningDatabase } from './db/running-database.js';
+import { I18n } from './i18n/i18n.js';
+import type { Logger } from './logging/logger.js';
+import { createModels, type Models } from './models/index.js';
+import { projectRoot } from './paths.js';
+import { BureauService } from './services/bureaus/bureau.service.js';
+import { DemoSeeder } from './services/demo/demo-seeder.js';
+import { AnswerValidatorCache } from './services/surveys/answer-validator.js';
+import { SurveyDefinitionValidator } from './services/surveys/survey-definition-validator.js';
+import { SurveyService } from './services/surveys/survey.service.js';
+import { loadSurveyTemplates, type SurveyTemplate } from './services/surveys/survey-templates.js';
+import { TallyService } from './services/tallies/tally.service.js';
+import { TallyWriter } from './services/tallies/tally-writer.js';
+import { createAjv } from './services/validation/ajv.js';
+import { ViewRenderer } from './web/shared/view-renderer.js';
+
+export interface Container {
+  config: Config;
+  logger: Logger;
+  database: DatabaseConnection;
+  runningDatabase: Pick<RunningDatabase, 'kind' | 'description'>;
+  models: Models;
+  i18n: I18n;
+  views: ViewRenderer;
+  templates: Map<string, SurveyTemplate>;
+  definitionValidator: SurveyDefinitionValidator;
+  answerValidators: AnswerValidatorCache;
+  bureaus: BureauService;
+  surveys: SurveyService;
+  tallies: TallyService;
+  tallyWriter: TallyWriter;
+  demo: DemoSeeder;
+}
+
+export interface ContainerInput {
+  config: Config;
+  logger: Logger;
+  database: DatabaseConnection;
+  runningDatabase: Pick<RunningDatabase, 'kind' | 'description'>;
+}
+
+/** Parts that need no database: loaded before connecting, so a bad template stops start-up at once. */
+export function loadStaticParts() {
+  const root = projectRoot();
+  const ajv = createAjv();
+  const definitionValidator = new SurveyDefinitionValidator(ajv);
+  const templates = loadSurveyTemplates(path.join(root, 'surveys'), definitionValidator);
+  const i18n = new I18n();
+  const views = new ViewRenderer(path.join(root, 'views'), i18n);
+  return { ajv, definitionValidator, templates, i18n, views };
+}
+
+export function buildContainer(input: ContainerInput, parts = loadStaticParts()): Container {
+  const models = createModels(input.database.connection);
+  const tallies = new TallyService(models);
+  const bureaus = new BureauService(models);
+  const surveys = new SurveyService(models, tallies);
+  return {
+    ...input,
+    models,
+    i18n: parts.i18n,
+    views: parts.views,
+    templates: parts.templates,
+    definitionValidator: parts.definitionValidator,
+    answerValidators: new AnswerValidatorCache(parts.ajv),
+    bureaus,
+    surveys,
+    tallies,
+    tallyWriter: new TallyWriter(models, { writeConcern: input.database.capabilities.voteWriteConcern, logger: input.logger }),
+    demo: new DemoSeeder(bureaus, surveys, parts.templates, input.logger),
+  };
+}

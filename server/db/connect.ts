@@ -1,0 +1,57 @@
+/** Opens the mongoose connection and learns what the server can do (FerretDB or MongoDB, replica set or not). */
+import mongoose, { type Connection } from 'mongoose';
+import type { WriteConcernSettings } from 'mongodb';
+
+export interface DatabaseCapabilities {
+  isFerretdb: boolean;
+  isReplicaSet: boolean;
+  /** Write concern for writes that record a vote: majority and journaled where the server supports it. */
+  voteWriteConcern: WriteConcernSettings | undefined;
+}
+
+export interface DatabaseConnection {
+  connection: Connection;
+  capabilities: DatabaseCapabilities;
+  isConnected(): boolean;
+  close(): Promise<void>;
+}
+
+export async function connectDatabase(uri: string, timeoutMs: number): Promise<DatabaseConnection> {
+  const connection = mongoose.createConnection(uri, {
+    // Without buffering, a query while the database is down fails at once instead of hanging the request.
+    bufferCommands: false,
+    autoIndex: false,
+    autoCreate: false,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    socketTimeoutMS: 30_000,
+    heartbeatFrequencyMS: 2_000,
+    maxPoolSize: 50,
+  });
+  await connection.asPromise();
+  const capabilities = await detectCapabilities(connection);
+  let closed = false;
+  return {
+    connection,
+    capabilities,
+    isConnected: () => connection.readyState === mongoose.ConnectionStates.connected,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await connection.close();
+    },
+  };
+}
+
+async function detectCapabilities(connection: Connection): Promise<DatabaseCapabilities> {
+  const admin = connection.db!.admin();
+  const buildInfo = (await admin.command({ buildInfo: 1 })) as Record<string, unknown>;
+  const hello = (await admin.command({ hello: 1 })) as Record<string, unknown>;
+  const isFerretdb = 'ferretdbVersion' in buildInfo || 'ferretdb' in buildInfo;
+  const isReplicaSet = typeof hello.setName === 'string';
+  return {
+    isFerretdb,
+    isReplicaSet,
+    voteWriteConcern: isFerretdb ? undefined : { w: isReplicaSet ? 'majority' : 1, journal: true },
+  };
+}

@@ -1,0 +1,15 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** Structured JSON logs on standard output; secrets and passwords are redacted wherever they appear. */
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'minyi' },
+      redact: { paths: ['password', '*.password', 'req.headers.cookie', 'secret', '*.secret'], censor: '[redacted]' },
+    },
+    destination ?? pino.destination({ sync: false }),
+  );
+}

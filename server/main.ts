@@ -1,0 +1,53 @@
+/** The only file that reads the configuration, connects the database and listens. */
+import { ConfigError, loadConfig } from './config/index.js';
+import { NoDatabaseError } from './db/resolve-database.js';
+import { createLogger } from './logging/logger.js';
+import { MinyiServer } from './minyi-server.js';
+import { TemplateFileError } from './services/surveys/survey-templates.js';
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const minyi = new MinyiServer(config, logger, { print });
+
+  let exiting = false;
+  const shutdown = async (signal: string) => {
+    if (exiting) return;
+    exiting = true;
+    print(`\n${signal} received: finishing requests and stopping Minyi...`);
+    await minyi.stop();
+    print('Minyi stopped.');
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    const started = await minyi.start();
+    if (config.secretGenerated) print(`Secret: generated and kept in ${config.dataDir}/secret.key (set MINYI_SECRET in production).`);
+    if (started.demoLoaded) print('Demo data: loaded demo bureaus and surveys into the empty database.');
+    print(`Minyi is ready at ${started.url} (Ctrl-C to stop).`);
+  } catch (error) {
+    await minyi.stop();
+    if (error instanceof NoDatabaseError || error instanceof TemplateFileError) {
+      process.stderr.write(`${error.message}\n`);
+    } else {
+      process.stderr.write(`Minyi could not start: ${(error as Error).stack ?? String(error)}\n`);
+    }
+    process.exit(1);
+  }
+}
+
+void main();

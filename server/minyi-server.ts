@@ -1,0 +1,96 @@
+/**
+ * Starts Minyi (database, indexes, demo data, HTTP) and stops it as a list of cleanup tasks, in reverse
+ * order of start: stop accepting, drain HTTP, close the connection, stop the embedded database.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createApp } from './app.js';
+import type { Config } from './config/index.js';
+import { connectDatabase } from './db/connect.js';
+import { resolveDatabase } from './db/resolve-database.js';
+import type { RunningDatabase } from './db/running-database.js';
+import { buildContainer, loadStaticParts, type Container } from './container.js';
+import type { Logger } from './logging/logger.js';
+import { ensureIndexes } from './models/index.js';
+import { projectRoot } from './paths.js';
+
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export interface StartedMinyi {
+  url: string;
+  container: Container;
+  database: RunningDatabase;
+  demoLoaded: boolean;
+}
+
+export class MinyiServer {
+  private readonly cleanups: Array<{ name: string; run: () => Promise<void> }> = [];
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly options: { ephemeralDatabase?: boolean; print?: (line: string) => void } = {},
+  ) {}
+
+  async start(): Promise<StartedMinyi> {
+    const print = this.options.print ?? (() => {});
+    const parts = loadStaticParts();
+    const database = await resolveDatabase({
+      mongodbUri: this.config.mongodbUri,
+      dataDir: this.config.dataDir,
+      embedded: this.config.embeddedDatabase,
+      ephemeral: this.options.ephemeralDatabase,
+      cacheDir: path.join(projectRoot(), '.cache'),
+      log: print,
+    });
+    this.cleanups.push({ name: 'embedded database', run: () => database.stop() });
+    print(`Database: ${database.description}`);
+
+    const connection = await connectDatabase(database.uri, this.config.dbTimeoutMs);
+    this.cleanups.push({ name: 'database connection', run: () => connection.close() });
+    const container = buildContainer({ config: this.config, logger: this.logger, database: connection, runningDatabase: database }, parts);
+    await ensureIndexes(container.models);
+
+    const seedDemo = this.config.demoData === 'true' || (this.config.demoData === 'auto' && database.kind !== 'external');
+    const demoLoaded = seedDemo ? await container.demo.seedIfEmpty() : false;
+
+    const server = http.createServer(createApp(container));
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.config.port, this.config.host, () => resolve());
+    });
+    this.cleanups.push({ name: 'HTTP server', run: () => closeHttpServer(server) });
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${this.config.host === '0.0.0.0' || this.config.host === '127.0.0.1' ? 'localhost' : this.config.host}:${port}`;
+    return { url, container, database, demoLoaded };
+  }
+
+  /** Runs every cleanup task once, newest first; later calls wait for the first. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const task of this.cleanups.reverse()) {
+        try {
+          await task.run();
+        } catch (error) {
+          this.logger.error({ err: error, task: task.name }, 'cleanup task failed');
+        }
+      }
+    })();
+    return this.stopping;
+  }
+}
+
+/** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left after a timeout. */
+function closeHttpServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

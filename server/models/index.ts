@@ -1,0 +1,34 @@
+/** Binds the schemas to one connection, so tests and the server each get their own models. */
+import type { Connection, Model } from 'mongoose';
+import { bureauSchema, type Bureau } from './bureau.model.js';
+import { responseSchema, type SurveyResponse } from './response.model.js';
+import { surveySchema, type Survey } from './survey.model.js';
+import { tallySchema, type Tally } from './tally.model.js';
+
+export interface Models {
+  Bureau: Model<Bureau>;
+  Survey: Model<Survey>;
+  Response: Model<SurveyResponse>;
+  Tally: Model<Tally>;
+}
+
+export function createModels(connection: Connection): Models {
+  return {
+    Bureau: connection.model<Bureau>('Bureau', bureauSchema),
+    Survey: connection.model<Survey>('Survey', surveySchema),
+    Response: connection.model<SurveyResponse>('Response', responseSchema),
+    Tally: connection.model<Tally>('Tally', tallySchema),
+  };
+}
+
+/** Creates every collection and index the queries rely on; run once at start-up. */
+export async function ensureIndexes(models: Models): Promise<void> {
+  for (const model of Object.values(models) as Model<unknown>[]) {
+    await model.createCollection().catch((error: { code?: number }) => {
+      if (error.code !== 48) throw error; // 48: NamespaceExists
+    });
+    await model.createIndexes();
+  }
+}
+
+export type { Bureau, Survey, SurveyResponse, Tally };

@@ -1,0 +1,68 @@
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+import { NoDatabaseError, redactCredentials, resolveDatabase } from '../../../server/db/resolve-database.js';
+import { projectRoot } from '../../../server/paths.js';
+
+const portOpen = (uri: string) =>
+  new Promise<boolean>((resolve) => {
+    const { hostname, port } = new URL(uri);
+    const socket = net.connect({ host: hostname, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+describe('resolveDatabase', () => {
+  it('uses MONGODB_URI when given, and hides its credentials in the description', async () => {
+    const db = await resolveDatabase({ mongodbUri: 'mongodb://minyi:hunter2@db.example:27017/minyi', dataDir: '', embedded: 'auto', cacheDir: '' });
+    expect(db.kind).toBe('external');
+    expect(db.description).toContain('mongodb://***@db.example:27017/minyi');
+    expect(db.description).not.toContain('hunter2');
+    expect(redactCredentials('mongodb://h:1/x')).toBe('mongodb://h:1/x');
+  });
+
+  it('starts a throwaway embedded server that answers over the wire, and stops it with its files', async () => {
+    const db = await resolveDatabase({ dataDir: '', embedded: 'auto', ephemeral: true, cacheDir: path.join(projectRoot(), '.cache'), databaseName: 'resolver_test' });
+    expect(['mongod', 'ferretdb']).toContain(db.kind);
+    expect(db.dataPath && existsSync(db.dataPath)).toBe(true);
+    const client = await MongoClient.connect(db.uri, { serverSelectionTimeoutMS: 3000 });
+    await client.db().collection('probe').insertOne({ ok: 1 });
+    expect(await client.db().collection('probe').countDocuments()).toBe(1);
+    await client.close();
+    await db.stop();
+    await db.stop(); // safe twice
+    expect(await portOpen(db.uri)).toBe(false);
+    expect(existsSync(path.dirname(db.dataPath!))).toBe(false);
+  });
+
+  it('keeps data with the engine that wrote it', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'minyi-engine-'));
+    mkdirSync(path.join(dataDir, 'ferretdb'));
+    writeFileSync(path.join(dataDir, 'ferretdb', 'state.json'), '{}');
+    const db = await resolveDatabase({ dataDir, embedded: 'auto', cacheDir: path.join(projectRoot(), '.cache') });
+    try {
+      expect(db.kind).toBe('ferretdb');
+      expect(db.dataPath).toBe(path.join(dataDir, 'ferretdb'));
+    } finally {
+      await db.stop();
+    }
+  });
+
+  it('names the three ways to get a database when none can be had', async () => {
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'minyi-cache-'));
+    writeFileSync(path.join(cacheDir, 'mongod-download-failed.json'), JSON.stringify({ at: Date.now(), reason: 'no network' }));
+    const attempt = resolveDatabase({ dataDir: '', embedded: 'mongod', ephemeral: true, cacheDir });
+    await expect(attempt).rejects.toBeInstanceOf(NoDatabaseError);
+    const message = await attempt.catch((error: Error) => error.message);
+    expect(message).toContain('MONGODB_URI');
+    expect(message).toContain('MONGOMS_SYSTEM_BINARY');
+    expect(message).toContain('FerretDB');
+    expect(message).toContain('mongod: no network');
+  });
+});

@@ -1,0 +1,93 @@
+/** Runs `server/main.ts` as a real process: start-up banner, serving, Ctrl-C, and data surviving a restart. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../server/paths.js';
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  url: string;
+}
+
+async function startMinyi(dataDir: string): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: projectRoot(),
+    env: { ...process.env, PORT: '0', MINYI_DATA_DIR: dataDir, LOG_LEVEL: 'warn', MONGODB_URI: '', NODE_ENV: 'development' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line in:\n${output}`)), 90_000);
+    const check = () => {
+      const match = /ready at (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
+  });
+  return { child, output: () => output, url };
+}
+
+const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+const portOpen = (host: string, port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+describe('npm start', () => {
+  it('prints its database, serves demo data, stops cleanly on Ctrl-C, and keeps data across a restart', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'minyi-start-'));
+
+    const first = await startMinyi(dataDir);
+    expect(first.output()).toMatch(/Database: (FerretDB 1\.24 \(SQLite\)|mongod).*data in /);
+    expect(first.output()).toContain(dataDir);
+    expect(first.output()).toContain('Demo data: loaded');
+    const home = await fetch(`${first.url}/?lang=en`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('Huzhou Municipal Public Security Bureau');
+    const dbPort = Number(/(?:127\.0\.0\.1|localhost):(\d+)/.exec(first.output().split('\n').find((l) => l.startsWith('Database:'))!)![1]);
+
+    first.child.kill('SIGINT');
+    expect(await exitOf(first.child)).toBe(0);
+    expect(first.output()).toContain('Minyi stopped.');
+    expect(await portOpen('127.0.0.1', dbPort)).toBe(false);
+
+    const second = await startMinyi(dataDir);
+    try {
+      expect(second.output()).not.toContain('Demo data: loaded');
+      const again = await fetch(`${second.url}/?lang=en`);
+      expect(await again.text()).toContain('Huzhou Municipal Public Security Bureau');
+    } finally {
+      second.child.kill('SIGTERM');
+      expect(await exitOf(second.child)).toBe(0);
+    }
+  }, 180_000);
+
+  it('stops with a message naming the setting when the configuration is wrong', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: projectRoot(),
+      env: { ...process.env, PORT: 'not-a-port' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    expect(await exitOf(child)).toBe(1);
+    expect(stderr).toContain('Setting PORT must be a whole number');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  }, 30_000);
+});

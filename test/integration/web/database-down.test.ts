@@ -1,0 +1,27 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../utils/test-app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+  await t.container.demo.seedIfEmpty();
+  await t.container.database.close();
+});
+afterAll(async () => t?.close());
+
+describe('when the database is unreachable', () => {
+  it('health says so with 503', async () => {
+    const res = await request(t.app).get('/healthz').expect(503);
+    expect(res.body.database.state).toBe('down');
+  });
+
+  it('pages answer 503 with Retry-After within 5 seconds, never hang and never leak', async () => {
+    const started = Date.now();
+    const res = await request(t.app).get('/?lang=en').expect(503);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.text).toContain('Briefly unavailable');
+    expect(res.text).not.toMatch(/Mongo|at .*\.ts/);
+  });
+});
