@@ -4,7 +4,9 @@ import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { Container } from './container.js';
 import { projectRoot } from './paths.js';
+import { bureauController } from './web/resident/bureau.controller.js';
 import { homeController } from './web/resident/home.controller.js';
+import { surveyController } from './web/resident/survey.controller.js';
 import { accessLog } from './web/shared/access-log.js';
 import { errorHandler, notFound } from './web/shared/error-handler.js';
 import { negotiateLocale } from './web/shared/locale.js';
@@ -29,6 +31,12 @@ export function createApp(container: Container): Express {
 
   app.get('/healthz', healthController({ database: container.database, runningDatabase: container.runningDatabase, timeoutMs: config.dbTimeoutMs }));
   app.get('/', homeController({ bureaus: container.bureaus, views }));
+  app.get('/b/:bureau', bureauController({ directory: container.directory, surveys: container.surveys, views }));
+  const survey = surveyController({ directory: container.directory, votes: container.votes, tokens: container.tokens, views, i18n, pageCache: container.pageCache, secureCookies: https });
+  const formBody = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 400 });
+  app.get('/b/:bureau/s/:survey', survey.show);
+  app.post('/b/:bureau/s/:survey', formBody, survey.vote);
+  app.get('/b/:bureau/s/:survey/thanks/:receipt', survey.thanks);
 
   app.use(notFound);
   app.use(errorHandler({ views, i18n, logger }));

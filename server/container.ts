@@ -16,6 +16,12 @@ import { loadSurveyTemplates, type SurveyTemplate } from './services/surveys/sur
 import { TallyService } from './services/tallies/tally.service.js';
 import { TallyWriter } from './services/tallies/tally-writer.js';
 import { createAjv } from './services/validation/ajv.js';
+import { FormTokens } from './services/voting/form-token.js';
+import { InvitationCodes } from './services/voting/invitation-codes.js';
+import { RateLimiter } from './services/voting/rate-limiter.js';
+import { SurveyDirectory } from './services/voting/survey-directory.js';
+import { VoteService } from './services/voting/vote.service.js';
+import { RenderedPageCache } from './web/shared/rendered-page-cache.js';
 import { ViewRenderer } from './web/shared/view-renderer.js';
 
 export interface Container {
@@ -33,6 +39,12 @@ export interface Container {
   surveys: SurveyService;
   tallies: TallyService;
   tallyWriter: TallyWriter;
+  directory: SurveyDirectory;
+  tokens: FormTokens;
+  rateLimiter: RateLimiter;
+  codes: InvitationCodes;
+  votes: VoteService;
+  pageCache: RenderedPageCache;
   demo: DemoSeeder;
 }
 
@@ -55,10 +67,28 @@ export function loadStaticParts() {
 }
 
 export function buildContainer(input: ContainerInput, parts = loadStaticParts()): Container {
+  const { config, logger } = input;
   const models = createModels(input.database.connection);
+  const writeConcern = input.database.capabilities.voteWriteConcern;
   const tallies = new TallyService(models);
+  const tallyWriter = new TallyWriter(models, { writeConcern, logger });
   const bureaus = new BureauService(models);
   const surveys = new SurveyService(models, tallies);
+  const answerValidators = new AnswerValidatorCache(parts.ajv);
+  const tokens = new FormTokens(config.secret);
+  const rateLimiter = new RateLimiter(models);
+  const codes = new InvitationCodes(models, config.secret);
+  const votes = new VoteService(
+    models,
+    { validators: answerValidators, tokens, rateLimiter, codes, tallyWriter },
+    {
+      secret: config.secret,
+      minFillSeconds: config.minFillSeconds,
+      rateLimit: { limit: config.voteRateLimit, windowSeconds: config.voteRateWindowSeconds },
+      writeConcern,
+      logger,
+    },
+  );
   return {
     ...input,
     models,
@@ -66,11 +96,17 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     views: parts.views,
     templates: parts.templates,
     definitionValidator: parts.definitionValidator,
-    answerValidators: new AnswerValidatorCache(parts.ajv),
+    answerValidators,
     bureaus,
     surveys,
     tallies,
-    tallyWriter: new TallyWriter(models, { writeConcern: input.database.capabilities.voteWriteConcern, logger: input.logger }),
-    demo: new DemoSeeder(bureaus, surveys, parts.templates, input.logger),
+    tallyWriter,
+    directory: new SurveyDirectory(models),
+    tokens,
+    rateLimiter,
+    codes,
+    votes,
+    pageCache: new RenderedPageCache(),
+    demo: new DemoSeeder(bureaus, surveys, parts.templates, logger),
   };
 }

@@ -16,6 +16,7 @@ import { ensureIndexes } from './models/index.js';
 import { projectRoot } from './paths.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
+const MAINTENANCE_INTERVAL_MS = 60_000;
 
 export interface StartedMinyi {
   url: string;
@@ -53,6 +54,8 @@ export class MinyiServer {
     const container = buildContainer({ config: this.config, logger: this.logger, database: connection, runningDatabase: database }, parts);
     await ensureIndexes(container.models);
 
+    this.startMaintenance(container);
+
     const seedDemo = this.config.demoData === 'true' || (this.config.demoData === 'auto' && database.kind !== 'external');
     const demoLoaded = seedDemo ? await container.demo.seedIfEmpty() : false;
 
@@ -66,6 +69,31 @@ export class MinyiServer {
     const { port } = server.address() as AddressInfo;
     const url = `http://${this.config.host === '0.0.0.0' || this.config.host === '127.0.0.1' ? 'localhost' : this.config.host}:${port}`;
     return { url, container, database, demoLoaded };
+  }
+
+  /**
+   * Periodic deletes stand in for TTL indexes (FerretDB has none); pending tally updates left by a crash
+   * or an outage are repaired. Stopping waits for queued tally updates so no acknowledged vote is uncounted.
+   */
+  private startMaintenance(container: Container): void {
+    const run = async () => {
+      try {
+        await container.rateLimiter.deleteExpired();
+        await container.tallyWriter.recoverPending();
+      } catch (error) {
+        this.logger.warn({ err: error }, 'maintenance skipped: database unavailable');
+      }
+    };
+    const timer = setInterval(() => void run(), MAINTENANCE_INTERVAL_MS);
+    timer.unref();
+    void run();
+    this.cleanups.push({
+      name: 'maintenance and tally queue',
+      run: async () => {
+        clearInterval(timer);
+        await container.tallyWriter.drain();
+      },
+    });
   }
 
   /** Runs every cleanup task once, newest first; later calls wait for the first. */

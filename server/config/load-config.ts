@@ -15,6 +15,9 @@ export interface Config {
   /** True when the secret came from MINYI_DATA_DIR/secret.key rather than the environment. */
   readonly secretGenerated: boolean;
   readonly trustProxy: boolean | number | string;
+  readonly minFillSeconds: number;
+  readonly voteRateLimit: number;
+  readonly voteRateWindowSeconds: number;
   readonly demoData: 'auto' | 'true' | 'false';
   readonly logLevel: string;
   readonly environment: 'development' | 'production' | 'test';
@@ -106,6 +109,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     secret,
     secretGenerated,
     trustProxy: parseTrustProxy(read('trustProxy') as string),
+    minFillSeconds: read('minFillSeconds') as number,
+    voteRateLimit: read('voteRateLimit') as number,
+    voteRateWindowSeconds: read('voteRateWindowSeconds') as number,
     demoData: read('demoData') as Config['demoData'],
     logLevel: read('logLevel') as string,
     environment,

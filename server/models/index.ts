@@ -1,6 +1,8 @@
 /** Binds the schemas to one connection, so tests and the server each get their own models. */
 import type { Connection, Model } from 'mongoose';
 import { bureauSchema, type Bureau } from './bureau.model.js';
+import { invitationCodeSchema, invitationCodeUseSchema, type InvitationCode, type InvitationCodeUse } from './invitation-code.model.js';
+import { rateLimitSchema, type RateLimitEntry } from './rate-limit.model.js';
 import { responseSchema, type SurveyResponse } from './response.model.js';
 import { surveySchema, type Survey } from './survey.model.js';
 import { tallySchema, type Tally } from './tally.model.js';
@@ -10,6 +12,9 @@ export interface Models {
   Survey: Model<Survey>;
   Response: Model<SurveyResponse>;
   Tally: Model<Tally>;
+  RateLimit: Model<RateLimitEntry>;
+  InvitationCode: Model<InvitationCode>;
+  InvitationCodeUse: Model<InvitationCodeUse>;
 }
 
 export function createModels(connection: Connection): Models {
@@ -18,6 +23,9 @@ export function createModels(connection: Connection): Models {
     Survey: connection.model<Survey>('Survey', surveySchema),
     Response: connection.model<SurveyResponse>('Response', responseSchema),
     Tally: connection.model<Tally>('Tally', tallySchema),
+    RateLimit: connection.model<RateLimitEntry>('RateLimit', rateLimitSchema),
+    InvitationCode: connection.model<InvitationCode>('InvitationCode', invitationCodeSchema),
+    InvitationCodeUse: connection.model<InvitationCodeUse>('InvitationCodeUse', invitationCodeUseSchema),
   };
 }
 
@@ -31,4 +39,4 @@ export async function ensureIndexes(models: Models): Promise<void> {
   }
 }
 
-export type { Bureau, Survey, SurveyResponse, Tally };
+export type { Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, Tally };

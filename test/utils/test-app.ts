@@ -30,6 +30,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LOG_LEVEL: 'silent',
     MINYI_SECRET: 'test-secret-test-secret-test-secret-0123',
     MINYI_DB_TIMEOUT_MS: '1500',
+    // Every test request comes from 127.0.0.1; the rate-limit test turns the limit on.
+    MINYI_VOTE_RATE_LIMIT: '0',
     ...overrides,
   });
 }

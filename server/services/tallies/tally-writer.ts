@@ -139,6 +139,7 @@ export class TallyWriter {
       await Promise.all(notCounted.map((response) => this.countResponse(survey, response)));
       counted += notCounted.length;
     }
+    await this.drain();
     if (alreadyCounted + counted > 0) this.options.logger.info({ alreadyCounted, counted }, 'recovered pending tally updates');
     return { alreadyCounted, counted };
   }

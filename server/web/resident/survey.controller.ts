@@ -1,0 +1,189 @@
+/** The survey page, the vote post and the thank-you page: the resident's path from a poster's QR code to a receipt. */
+import type { Request, RequestHandler, Response } from 'express';
+import { NotFoundError } from '../../errors/index.js';
+import type { I18n, Locale } from '../../i18n/i18n.js';
+import type { Bureau } from '../../models/bureau.model.js';
+import type { Survey } from '../../models/survey.model.js';
+import { CSRF_COOKIE, type FormTokens } from '../../services/voting/form-token.js';
+import { RECEIPT_PATTERN } from '../../services/voting/receipt.js';
+import { closedAt } from '../../services/voting/survey-availability.js';
+import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
+import type { VoteService } from '../../services/voting/vote.service.js';
+import type { RawForm } from '../../services/voting/vote-form-parser.js';
+import type { RenderedPageCache } from '../shared/rendered-page-cache.js';
+import { languageLinks } from '../shared/locale.js';
+import { renderPage } from '../shared/render-page.js';
+import type { ViewRenderer } from '../shared/view-renderer.js';
+import { findPublishedSurvey, formatDate, pageLocale, publicResultsHref } from './resident-pages.js';
+import { buildSurveyFormModel, surveyPath } from './survey-form.view-model.js';
+import { questionErrors } from './vote-error-messages.js';
+
+export interface SurveyControllerDeps {
+  directory: SurveyDirectory;
+  votes: VoteService;
+  tokens: FormTokens;
+  views: ViewRenderer;
+  i18n: I18n;
+  pageCache: RenderedPageCache;
+  secureCookies: boolean;
+}
+
+const TOKEN_PLACEHOLDER = '__MINYI_FORM_TOKEN__';
+const CODE_PLACEHOLDER = '__MINYI_CODE__';
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+const votedCookieName = (survey: Pick<Survey, '_id'>) => `mv_${String(survey._id)}`;
+
+const escapeAttribute = (value: string) =>
+  value.replace(/[&<>"'`=]/g, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
+
+function csrfCookie(req: Request, res: Response, tokens: FormTokens, secure: boolean): string {
+  const existing = req.cookies?.[CSRF_COOKIE];
+  if (typeof existing === 'string' && /^[A-Za-z0-9_-]{22}$/.test(existing)) return existing;
+  const fresh = tokens.newCsrfCookie();
+  res.cookie(CSRF_COOKIE, fresh, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+  return fresh;
+}
+
+function votedReceipt(req: Request, survey: Pick<Survey, '_id'>): string | undefined {
+  const value = req.signedCookies?.[votedCookieName(survey)];
+  return typeof value === 'string' && RECEIPT_PATTERN.test(value) ? value : undefined;
+}
+
+export function surveyController(deps: SurveyControllerDeps) {
+  const text = (t: { 'zh-CN': string; en: string }, locale: Locale) => t[locale] || t['zh-CN'];
+
+  function renderClosed(res: Response, bureau: Bureau, survey: Survey, locale: Locale, status: number, full = false): void {
+    renderPage(
+      deps.views,
+      res,
+      'pages/resident/closed',
+      {
+        pageTitle: deps.i18n.translate(locale, 'vote.closed.title'),
+        bureau: { name: text(bureau.name, locale), href: `/b/${bureau.slug}` },
+        surveyTitle: text(survey.title, locale),
+        closedOn: formatDate(closedAt(survey), locale, bureau.timezone),
+        full,
+        resultsHref: publicResultsHref(bureau, survey, 'closed'),
+      },
+      { status, locale },
+    );
+  }
+
+  function renderAlreadyVoted(res: Response, bureau: Bureau, survey: Survey, locale: Locale, receipt: string | undefined, status: number): void {
+    renderPage(
+      deps.views,
+      res,
+      'pages/resident/already-voted',
+      {
+        pageTitle: deps.i18n.translate(locale, 'vote.already.title'),
+        bureau: { name: text(bureau.name, locale), href: `/b/${bureau.slug}` },
+        receipt,
+        resultsHref: publicResultsHref(bureau, survey, 'open'),
+      },
+      { status, locale },
+    );
+  }
+
+  /** The form, rendered once per survey revision and language; tokens are filled in per request. */
+  function sendForm(req: Request, res: Response, bureau: Bureau, survey: Survey, locale: Locale, code: string): void {
+    const token = deps.tokens.issue(String(survey._id), csrfCookie(req, res, deps.tokens, deps.secureCookies));
+    const cacheable = Object.keys(req.query).every((key) => key === 'lang');
+    const render = () => {
+      const model = { ...buildSurveyFormModel({ bureau, survey, locale }), formToken: TOKEN_PLACEHOLDER, codeValue: CODE_PLACEHOLDER };
+      return deps.views.render('pages/resident/survey', { ...model, locale, languageLinks: languageLinks(surveyPath(bureau, survey), locale) });
+    };
+    const html = cacheable ? deps.pageCache.getOrRender(`${String(survey._id)}:${survey.revision}:${String(survey.updatedAt?.getTime())}:${locale}`, render) : render();
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(html.replace(TOKEN_PLACEHOLDER, token).replace(CODE_PLACEHOLDER, escapeAttribute(code)));
+  }
+
+  /** The form again after a mistake: the resident's answers kept, errors summarised and beside each field. */
+  function resendForm(req: Request, res: Response, bureau: Bureau, survey: Survey, locale: Locale, options: { values: RawForm; status: number; problems?: Parameters<typeof questionErrors>[1]; codeProblem?: string; notice?: string }): void {
+    const errors = questionErrors(survey.questions, options.problems ?? [], deps.i18n, locale);
+    const codeError = options.codeProblem ? deps.i18n.translate(locale, `vote.errors.code${options.codeProblem[0]!.toUpperCase()}${options.codeProblem.slice(1)}`) : undefined;
+    const model = buildSurveyFormModel({ bureau, survey, locale, values: options.values, errors, codeError, notice: options.notice });
+    const hasErrors = model.errorSummary.length > 0;
+    res.setHeader('Cache-Control', 'no-store');
+    renderPage(
+      deps.views,
+      res,
+      'pages/resident/survey',
+      {
+        ...model,
+        pageTitle: hasErrors ? `${locale === 'en' ? 'Error: ' : '错误：'}${model.pageTitle}` : model.pageTitle,
+        formToken: deps.tokens.issue(String(survey._id), csrfCookie(req, res, deps.tokens, deps.secureCookies)),
+        codeValue: typeof options.values.code === 'string' ? options.values.code : '',
+      },
+      { status: options.status, locale },
+    );
+  }
+
+  const show: RequestHandler = async (req, res) => {
+    const { bureau, survey, status } = await findPublishedSurvey(deps.directory, req);
+    const locale = pageLocale(res, survey.defaultLocale);
+    if (status === 'closed') return renderClosed(res, bureau, survey, locale, 200);
+    if (survey.settings.votePolicy === 'browser') {
+      const receipt = votedReceipt(req, survey);
+      if (receipt) return renderAlreadyVoted(res, bureau, survey, locale, receipt, 200);
+    }
+    const code = typeof req.query.code === 'string' ? req.query.code.slice(0, 20) : '';
+    sendForm(req, res, bureau, survey, locale, code);
+  };
+
+  const vote: RequestHandler = async (req, res) => {
+    const { bureau, survey } = await findPublishedSurvey(deps.directory, req);
+    const locale = pageLocale(res, survey.defaultLocale);
+    const outcome = await deps.votes.submit({
+      published: { bureau, survey },
+      body: req.body,
+      csrfCookie: req.cookies?.[CSRF_COOKIE],
+      votedReceipt: survey.settings.votePolicy === 'browser' ? votedReceipt(req, survey) : undefined,
+      clientAddress: req.ip,
+      locale,
+    });
+    switch (outcome.kind) {
+      case 'accepted':
+        if (survey.settings.votePolicy === 'browser') {
+          res.cookie(votedCookieName(survey), outcome.receipt, { signed: true, httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, maxAge: YEAR_MS, path: surveyPath(bureau, survey) });
+        }
+        return res.redirect(303, `${surveyPath(bureau, survey)}/thanks/${outcome.receipt}?lang=${locale}`);
+      case 'invalid':
+        return resendForm(req, res, bureau, survey, locale, { values: outcome.form.raw, problems: outcome.problems, status: 422 });
+      case 'too-fast':
+        return resendForm(req, res, bureau, survey, locale, { values: outcome.form.raw, status: 422, notice: deps.i18n.translate(locale, 'survey.tooFast') });
+      case 'code-refused':
+        return resendForm(req, res, bureau, survey, locale, { values: outcome.form.raw, status: outcome.problem === 'used' ? 409 : 422, codeProblem: outcome.problem });
+      case 'already-voted':
+        return renderAlreadyVoted(res, bureau, survey, locale, outcome.receipt, 409);
+      case 'closed':
+        return renderClosed(res, bureau, survey, locale, 409, survey.closesAt === null || survey.closesAt > new Date());
+    }
+  };
+
+  const thanks: RequestHandler = async (req, res) => {
+    const { bureau, survey, status } = await findPublishedSurvey(deps.directory, req);
+    const receipt = String(req.params.receipt);
+    if (!RECEIPT_PATTERN.test(receipt)) throw new NotFoundError();
+    const stored = await deps.votes.findByReceipt(survey, receipt);
+    if (!stored) throw new NotFoundError();
+    const locale = pageLocale(res, survey.defaultLocale);
+    res.setHeader('Cache-Control', 'no-store');
+    renderPage(
+      deps.views,
+      res,
+      'pages/resident/thanks',
+      {
+        pageTitle: deps.i18n.translate(locale, 'vote.thanks.title'),
+        receipt,
+        thankYou: survey.settings.thankYou ? text(survey.settings.thankYou, locale) : null,
+        resultsHref: publicResultsHref(bureau, survey, status),
+        resultsAfterClose: survey.settings.publicResults === 'after-close',
+        bureau: { name: text(bureau.name, locale), href: `/b/${bureau.slug}` },
+      },
+      { locale },
+    );
+  };
+
+  return { show, vote, thanks };
+}
