@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createApp } from './app.js';
 import type { Config } from './config/index.js';
 import { connectDatabase } from './db/connect.js';
+import { announceEmbeddedDatabase } from './db/embedded-database-file.js';
 import { resolveDatabase } from './db/resolve-database.js';
 import type { RunningDatabase } from './db/running-database.js';
 import { buildContainer, loadStaticParts, type Container } from './container.js';
@@ -48,6 +49,10 @@ export class MinyiServer {
     });
     this.cleanups.push({ name: 'embedded database', run: () => database.stop() });
     print(`Database: ${database.description}`);
+    if (!this.options.ephemeralDatabase) {
+      const forget = announceEmbeddedDatabase(this.config.dataDir, database);
+      this.cleanups.push({ name: 'embedded database address file', run: async () => forget() });
+    }
 
     const connection = await connectDatabase(database.uri, this.config.dbTimeoutMs);
     this.cleanups.push({ name: 'database connection', run: () => connection.close() });
