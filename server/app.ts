@@ -12,6 +12,7 @@ import { errorHandler, notFound } from './web/shared/error-handler.js';
 import { negotiateLocale } from './web/shared/locale.js';
 import { requestId } from './web/shared/request-id.js';
 import { securityHeaders } from './web/shared/security-headers.js';
+import { staffRoutes } from './web/staff/staff.routes.js';
 import { healthController } from './web/system/health.controller.js';
 
 export function createApp(container: Container): Express {
@@ -37,6 +38,8 @@ export function createApp(container: Container): Express {
   app.get('/b/:bureau/s/:survey', survey.show);
   app.post('/b/:bureau/s/:survey', formBody, survey.vote);
   app.get('/b/:bureau/s/:survey/thanks/:receipt', survey.thanks);
+
+  app.use('/staff', staffRoutes(container, { secureCookies: https }));
 
   app.use(notFound);
   app.use(errorHandler({ views, i18n, logger }));

@@ -7,6 +7,10 @@ import { I18n } from './i18n/i18n.js';
 import type { Logger } from './logging/logger.js';
 import { createModels, type Models } from './models/index.js';
 import { projectRoot } from './paths.js';
+import { AccountService } from './services/accounts/account.service.js';
+import { PasswordHasher } from './services/accounts/password-hasher.js';
+import { PasswordPolicy } from './services/accounts/password-policy.js';
+import { AuditLog } from './services/audit/audit-log.js';
 import { BureauService } from './services/bureaus/bureau.service.js';
 import { DemoSeeder } from './services/demo/demo-seeder.js';
 import { AnswerValidatorCache } from './services/surveys/answer-validator.js';
@@ -45,6 +49,9 @@ export interface Container {
   codes: InvitationCodes;
   votes: VoteService;
   pageCache: RenderedPageCache;
+  passwordPolicy: PasswordPolicy;
+  accounts: AccountService;
+  audit: AuditLog;
   demo: DemoSeeder;
 }
 
@@ -78,6 +85,8 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const tokens = new FormTokens(config.secret);
   const rateLimiter = new RateLimiter(models);
   const codes = new InvitationCodes(models, config.secret);
+  const passwordPolicy = new PasswordPolicy();
+  const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter });
   const votes = new VoteService(
     models,
     { validators: answerValidators, tokens, rateLimiter, codes, tallyWriter },
@@ -107,6 +116,9 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     codes,
     votes,
     pageCache: new RenderedPageCache(),
-    demo: new DemoSeeder(bureaus, surveys, parts.templates, logger),
+    passwordPolicy,
+    accounts,
+    audit: new AuditLog(models, logger),
+    demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts),
   };
 }

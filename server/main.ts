@@ -1,11 +1,21 @@
 /** The only file that reads the configuration, connects the database and listens. */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadConfig } from './config/index.js';
 import { NoDatabaseError } from './db/resolve-database.js';
 import { createLogger } from './logging/logger.js';
 import { MinyiServer } from './minyi-server.js';
+import type { DemoLogin } from './services/demo/demo-seeder.js';
 import { TemplateFileError } from './services/surveys/survey-templates.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Keeps the demo sign-ins beside the demo data (readable by this user only), since they are shown once. */
+function writeDemoLogins(dataDir: string, logins: DemoLogin[]): string {
+  const file = path.join(dataDir, 'demo-logins.txt');
+  writeFileSync(file, logins.map((l) => `${l.email}\t${l.password}\t${l.role}\n`).join(''), { mode: 0o600 });
+  return file;
+}
 
 async function main(): Promise<void> {
   let config;
@@ -37,7 +47,14 @@ async function main(): Promise<void> {
   try {
     const started = await minyi.start();
     if (config.secretGenerated) print(`Secret: generated and kept in ${config.dataDir}/secret.key (set MINYI_SECRET in production).`);
-    if (started.demoLoaded) print('Demo data: loaded demo bureaus and surveys into the empty database.');
+    if (started.demoLogins) {
+      print('Demo data: loaded demo bureaus and surveys into the empty database.');
+      if (started.demoLogins.length > 0) {
+        const file = writeDemoLogins(config.dataDir, started.demoLogins);
+        print(`Demo staff sign-in at ${started.url}/staff/login (passwords made for this install, also in ${file}):`);
+        for (const login of started.demoLogins) print(`  ${login.email.padEnd(28)} ${login.password}   ${login.role}`);
+      }
+    }
     print(`Minyi is ready at ${started.url} (Ctrl-C to stop).`);
   } catch (error) {
     await minyi.stop();

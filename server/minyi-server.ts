@@ -14,6 +14,7 @@ import type { RunningDatabase } from './db/running-database.js';
 import { buildContainer, loadStaticParts, type Container } from './container.js';
 import type { Logger } from './logging/logger.js';
 import { ensureIndexes } from './models/index.js';
+import type { DemoLogin } from './services/demo/demo-seeder.js';
 import { projectRoot } from './paths.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -23,7 +24,8 @@ export interface StartedMinyi {
   url: string;
   container: Container;
   database: RunningDatabase;
-  demoLoaded: boolean;
+  /** Demo staff sign-ins created at this start (only on a fresh demo database). */
+  demoLogins: DemoLogin[] | null;
 }
 
 export class MinyiServer {
@@ -62,7 +64,7 @@ export class MinyiServer {
     this.startMaintenance(container);
 
     const seedDemo = this.config.demoData === 'true' || (this.config.demoData === 'auto' && database.kind !== 'external');
-    const demoLoaded = seedDemo ? await container.demo.seedIfEmpty() : false;
+    const demoLogins = seedDemo ? await container.demo.seedIfEmpty() : null;
 
     const server = http.createServer(createApp(container));
     server.keepAliveTimeout = 65_000;
@@ -73,7 +75,7 @@ export class MinyiServer {
     this.cleanups.push({ name: 'HTTP server', run: () => closeHttpServer(server) });
     const { port } = server.address() as AddressInfo;
     const url = `http://${this.config.host === '0.0.0.0' || this.config.host === '127.0.0.1' ? 'localhost' : this.config.host}:${port}`;
-    return { url, container, database, demoLoaded };
+    return { url, container, database, demoLogins };
   }
 
   /**

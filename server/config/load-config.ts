@@ -18,6 +18,8 @@ export interface Config {
   readonly minFillSeconds: number;
   readonly voteRateLimit: number;
   readonly voteRateWindowSeconds: number;
+  readonly sessionIdleMinutes: number;
+  readonly sessionMaxHours: number;
   readonly demoData: 'auto' | 'true' | 'false';
   readonly logLevel: string;
   readonly environment: 'development' | 'production' | 'test';
@@ -112,6 +114,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     minFillSeconds: read('minFillSeconds') as number,
     voteRateLimit: read('voteRateLimit') as number,
     voteRateWindowSeconds: read('voteRateWindowSeconds') as number,
+    sessionIdleMinutes: read('sessionIdleMinutes') as number,
+    sessionMaxHours: read('sessionMaxHours') as number,
     demoData: read('demoData') as Config['demoData'],
     logLevel: read('logLevel') as string,
     environment,

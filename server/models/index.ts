@@ -1,11 +1,13 @@
 /** Binds the schemas to one connection, so tests and the server each get their own models. */
 import type { Connection, Model } from 'mongoose';
+import { auditEntrySchema, type AuditEntry } from './audit-entry.model.js';
 import { bureauSchema, type Bureau } from './bureau.model.js';
 import { invitationCodeSchema, invitationCodeUseSchema, type InvitationCode, type InvitationCodeUse } from './invitation-code.model.js';
 import { rateLimitSchema, type RateLimitEntry } from './rate-limit.model.js';
 import { responseSchema, type SurveyResponse } from './response.model.js';
 import { surveySchema, type Survey } from './survey.model.js';
 import { tallySchema, type Tally } from './tally.model.js';
+import { userSchema, type User } from './user.model.js';
 
 export interface Models {
   Bureau: Model<Bureau>;
@@ -15,6 +17,8 @@ export interface Models {
   RateLimit: Model<RateLimitEntry>;
   InvitationCode: Model<InvitationCode>;
   InvitationCodeUse: Model<InvitationCodeUse>;
+  User: Model<User>;
+  AuditEntry: Model<AuditEntry>;
 }
 
 export function createModels(connection: Connection): Models {
@@ -26,6 +30,8 @@ export function createModels(connection: Connection): Models {
     RateLimit: connection.model<RateLimitEntry>('RateLimit', rateLimitSchema),
     InvitationCode: connection.model<InvitationCode>('InvitationCode', invitationCodeSchema),
     InvitationCodeUse: connection.model<InvitationCodeUse>('InvitationCodeUse', invitationCodeUseSchema),
+    User: connection.model<User>('User', userSchema),
+    AuditEntry: connection.model<AuditEntry>('AuditEntry', auditEntrySchema),
   };
 }
 
@@ -39,4 +45,4 @@ export async function ensureIndexes(models: Models): Promise<void> {
   }
 }
 
-export type { Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, Tally };
+export type { AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, Tally };

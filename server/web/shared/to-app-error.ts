@@ -36,6 +36,7 @@ export function toAppError(error: unknown): AppError {
     return new ConflictError(`Another record already uses this ${field}.`, { details: { field }, cause: error });
   }
   const status = e?.status ?? e?.statusCode;
+  if (status === 403) return new AppError(403, 'form_expired', 'The form has expired. Reload the page and try again.', { cause: error });
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new AppError(status, status === 404 ? 'not_found' : 'bad_request', status === 404 ? 'Not found' : 'The request could not be understood.', { cause: error });
   }

@@ -1,0 +1,108 @@
+/** Staff accounts: creation with a password policy, sign-in with throttling, role grants. */
+import type { Types } from 'mongoose';
+import { ConflictError, RateLimitedError, ValidationError } from '../../errors/index.js';
+import type { Models } from '../../models/index.js';
+import type { Role, RoleGrant, User } from '../../models/user.model.js';
+import type { RateLimiter } from '../voting/rate-limiter.js';
+import type { Principal } from './access.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { PASSWORD_PROBLEM_MESSAGES, type PasswordPolicy } from './password-policy.js';
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,}$/;
+export const LOGIN_LIMITS = {
+  perAccount: { limit: 5, windowSeconds: 15 * 60 },
+  perClient: { limit: 20, windowSeconds: 15 * 60 },
+};
+
+export interface NewAccount {
+  email: string;
+  name: string;
+  password: string;
+  roles: RoleGrant[];
+}
+
+export type SignInResult = { ok: true; user: Principal } | { ok: false };
+
+export function toPrincipal(user: Pick<User, '_id' | 'email' | 'name' | 'roles'>): Principal {
+  return { id: String(user._id), email: user.email, name: user.name, roles: user.roles.map((r) => ({ role: r.role, bureau: r.bureau ?? null, region: r.region ?? null })) };
+}
+
+export class AccountService {
+  constructor(
+    private readonly models: Models,
+    private readonly deps: { policy: PasswordPolicy; hasher: PasswordHasher; rateLimiter: RateLimiter },
+  ) {}
+
+  async create(account: NewAccount): Promise<Principal> {
+    const email = account.email.trim().toLowerCase();
+    const problems = [];
+    if (!EMAIL.test(email)) problems.push({ pointer: '/email', message: 'Enter a valid email address.', reason: 'email' });
+    if (!account.name.trim() || account.name.length > 100) problems.push({ pointer: '/name', message: 'Enter a name of up to 100 characters.', reason: 'name' });
+    const passwordProblem = this.deps.policy.check(account.password, { email });
+    if (passwordProblem) problems.push({ pointer: '/password', message: PASSWORD_PROBLEM_MESSAGES[passwordProblem], reason: passwordProblem });
+    if (problems.length > 0) throw new ValidationError(problems, 'The account could not be created.');
+    try {
+      const user = await this.models.User.create({ email, name: account.name.trim(), passwordHash: await this.deps.hasher.hash(account.password), roles: account.roles });
+      return toPrincipal(user);
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) throw new ConflictError('An account with this email already exists.', { details: { field: 'email' } });
+      throw error;
+    }
+  }
+
+  /** Checks email and password. Too many failures for the account or the client answer 429 before any check. */
+  async signIn(emailInput: string, password: string, clientHash: string): Promise<SignInResult> {
+    const email = emailInput.trim().toLowerCase().slice(0, 254);
+    const accountKey = `login:account:${email}`;
+    const clientKey = `login:client:${clientHash}`;
+    const [accountFailures, clientFailures] = await Promise.all([
+      this.deps.rateLimiter.count(accountKey, LOGIN_LIMITS.perAccount),
+      this.deps.rateLimiter.count(clientKey, LOGIN_LIMITS.perClient),
+    ]);
+    if (accountFailures >= LOGIN_LIMITS.perAccount.limit || clientFailures >= LOGIN_LIMITS.perClient.limit) {
+      throw new RateLimitedError(LOGIN_LIMITS.perAccount.windowSeconds, 'Too many failed sign-ins. Please wait 15 minutes and try again.');
+    }
+    const user = await this.models.User.findOne({ email }).lean<User>();
+    const valid = user && !user.disabled ? await this.deps.hasher.verify(user.passwordHash, password) : (await this.deps.hasher.verifyNothing(password), false);
+    if (!valid || !user) {
+      await Promise.all([
+        this.deps.rateLimiter.hit(accountKey, { limit: Number.MAX_SAFE_INTEGER, windowSeconds: LOGIN_LIMITS.perAccount.windowSeconds }),
+        this.deps.rateLimiter.hit(clientKey, { limit: Number.MAX_SAFE_INTEGER, windowSeconds: LOGIN_LIMITS.perClient.windowSeconds }),
+      ]);
+      return { ok: false };
+    }
+    await this.models.User.updateOne({ _id: user._id }, { $set: { lastLoginAt: new Date() } });
+    return { ok: true, user: toPrincipal(user) };
+  }
+
+  async findPrincipal(id: string): Promise<Principal | null> {
+    if (!/^[0-9a-f]{24}$/.test(id)) return null;
+    const user = await this.models.User.findById(id, { email: 1, name: 1, roles: 1, disabled: 1 }).lean<User>();
+    return user && !user.disabled ? toPrincipal(user) : null;
+  }
+
+  async count(): Promise<number> {
+    return this.models.User.estimatedDocumentCount();
+  }
+
+  async findByEmail(email: string): Promise<User | null> {
+    return this.models.User.findOne({ email: email.trim().toLowerCase() }).lean<User>();
+  }
+
+  /** Staff of a bureau (managers and analysts, and planners granted it by name), for its manager. */
+  async listStaff(bureauId: Types.ObjectId): Promise<User[]> {
+    return this.models.User.find({ 'roles.bureau': bureauId }, { passwordHash: 0 }).sort({ email: 1 }).lean<User[]>();
+  }
+
+  async grant(userId: Types.ObjectId, grant: RoleGrant): Promise<void> {
+    await this.models.User.updateOne({ _id: userId }, { $addToSet: { roles: grant } });
+  }
+
+  /** Removes a user's grants of one role in a bureau (the only kind a manager hands out). */
+  async revoke(userId: Types.ObjectId, role: Role, bureauId: Types.ObjectId): Promise<void> {
+    const user = await this.models.User.findById(userId).lean<User>();
+    if (!user) return;
+    const roles = user.roles.filter((r) => !(r.role === role && r.bureau != null && String(r.bureau) === String(bureauId)));
+    await this.models.User.updateOne({ _id: userId }, { $set: { roles } });
+  }
+}
