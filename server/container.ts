@@ -15,6 +15,7 @@ import { BureauService } from './services/bureaus/bureau.service.js';
 import { DemoSeeder } from './services/demo/demo-seeder.js';
 import { AnswerValidatorCache } from './services/surveys/answer-validator.js';
 import { SurveyDefinitionValidator } from './services/surveys/survey-definition-validator.js';
+import { SurveyEditor } from './services/surveys/survey-editor.service.js';
 import { SurveyService } from './services/surveys/survey.service.js';
 import { loadSurveyTemplates, type SurveyTemplate } from './services/surveys/survey-templates.js';
 import { TallyService } from './services/tallies/tally.service.js';
@@ -52,6 +53,7 @@ export interface Container {
   passwordPolicy: PasswordPolicy;
   accounts: AccountService;
   audit: AuditLog;
+  editor: SurveyEditor;
   demo: DemoSeeder;
 }
 
@@ -86,6 +88,8 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const rateLimiter = new RateLimiter(models);
   const codes = new InvitationCodes(models, config.secret);
   const passwordPolicy = new PasswordPolicy();
+  const directory = new SurveyDirectory(models);
+  const audit = new AuditLog(models, logger);
   const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter });
   const votes = new VoteService(
     models,
@@ -110,7 +114,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     surveys,
     tallies,
     tallyWriter,
-    directory: new SurveyDirectory(models),
+    directory,
     tokens,
     rateLimiter,
     codes,
@@ -118,7 +122,8 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     pageCache: new RenderedPageCache(),
     passwordPolicy,
     accounts,
-    audit: new AuditLog(models, logger),
+    audit,
+    editor: new SurveyEditor(models, { validator: parts.definitionValidator, tallies, directory, audit, templates: parts.templates }),
     demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts),
   };
 }

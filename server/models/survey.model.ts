@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { Schema, type Types } from 'mongoose';
 import type { Locale, LocalizedText, Question, SurveySettings } from './survey-definition.types.js';
 
@@ -20,8 +21,17 @@ export interface Survey {
   closesAt: Date | null;
   /** Bumped on every edit; cached pages and validators are keyed by it. */
   revision: number;
+  /** Code of the short link /s/:code, for posters and SMS. */
+  shortCode: string;
   createdAt: Date;
   updatedAt: Date;
+}
+
+const SHORT_ALPHABET = '23456789abcdefghjkmnpqrstuvwxyz';
+
+/** Seven characters without look-alikes (0/o, 1/l/i): easy to type from a poster. */
+export function newShortCode(): string {
+  return Array.from({ length: 7 }, () => SHORT_ALPHABET[randomInt(SHORT_ALPHABET.length)]).join('');
 }
 
 const localized = { 'zh-CN': { type: String, required: true }, en: { type: String, required: true } };
@@ -32,7 +42,7 @@ export const surveySchema = new Schema<Survey>(
     slug: { type: String, required: true },
     template: { type: String, default: null },
     title: localized,
-    description: localized,
+    description: { 'zh-CN': { type: String, default: '' }, en: { type: String, default: '' } },
     defaultLocale: { type: String, required: true },
     // Validated as a whole by the survey-definition JSON Schema, so stored as given.
     questions: { type: Schema.Types.Mixed, required: true },
@@ -41,9 +51,11 @@ export const surveySchema = new Schema<Survey>(
     opensAt: { type: Date, default: null },
     closesAt: { type: Date, default: null },
     revision: { type: Number, required: true, default: 1 },
+    shortCode: { type: String, required: true, default: newShortCode },
   },
   { timestamps: true, strict: 'throw', minimize: false },
 );
 surveySchema.index({ bureau: 1, slug: 1 }, { unique: true });
 surveySchema.index({ bureau: 1, status: 1 });
 surveySchema.index({ template: 1, bureau: 1 });
+surveySchema.index({ shortCode: 1 }, { unique: true });

@@ -27,7 +27,7 @@ export function databaseUriFor(name: string): string {
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     MINYI_SECRET: 'test-secret-test-secret-test-secret-0123',
     MINYI_DB_TIMEOUT_MS: '1500',
     // Every test request comes from 127.0.0.1; the rate-limit test turns the limit on.
@@ -42,7 +42,7 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
   const database = await connectDatabase(databaseUriFor(name), config.dbTimeoutMs);
   const container = buildContainer({
     config,
-    logger: createLogger('silent'),
+    logger: createLogger(config.logLevel),
     database,
     runningDatabase: { kind: inject('databaseKind') as 'ferretdb', description: 'test database' },
   });

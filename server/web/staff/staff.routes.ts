@@ -5,7 +5,8 @@ import type { Locale } from '../../i18n/i18n.js';
 import { authController } from './auth.controller.js';
 import { staffHomeController } from './home.controller.js';
 import { staffSession } from './staff-session.js';
-import { requireSignIn } from './staff-pages.js';
+import { loadBureau, requireSignIn } from './staff-pages.js';
+import { surveysController } from './surveys.controller.js';
 
 export function staffRoutes(container: Container, options: { secureCookies: boolean }): Router {
   const { config, views, i18n } = container;
@@ -34,5 +35,21 @@ export function staffRoutes(container: Container, options: { secureCookies: bool
 
   router.use(requireSignIn);
   router.get('/', staffHomeController({ models: container.models, views, translate }));
+
+  const read = loadBureau(container.directory, 'read');
+  const manage = loadBureau(container.directory, 'manage');
+  const surveys = surveysController({ editor: container.editor, templates: container.templates, views, i18n, publicUrl: config.publicUrl });
+  router.get('/b/:bureau', read, surveys.list);
+  router.get('/b/:bureau/surveys/new', manage, surveys.newForm);
+  router.post('/b/:bureau/surveys', manage, surveys.create);
+  router.get('/b/:bureau/surveys/:survey', read, surveys.overview);
+  router.get('/b/:bureau/surveys/:survey/edit', manage, surveys.editForm);
+  router.post('/b/:bureau/surveys/:survey/edit', manage, surveys.edit);
+  router.get('/b/:bureau/surveys/:survey/preview', read, surveys.preview);
+  router.get('/b/:bureau/surveys/:survey/export.json', read, surveys.exportJson);
+  router.post('/b/:bureau/surveys/:survey/lifecycle/:action', manage, surveys.lifecycle);
+  router.post('/b/:bureau/surveys/:survey/schedule', manage, surveys.schedule);
+  router.post('/b/:bureau/surveys/:survey/duplicate', manage, surveys.duplicate);
+  router.post('/b/:bureau/surveys/:survey/delete', manage, surveys.remove);
   return router;
 }
