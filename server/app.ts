@@ -6,6 +6,7 @@ import type { Container } from './container.js';
 import { projectRoot } from './paths.js';
 import { bureauController } from './web/resident/bureau.controller.js';
 import { homeController } from './web/resident/home.controller.js';
+import { shareLinksController } from './web/resident/share-links.controller.js';
 import { surveyController } from './web/resident/survey.controller.js';
 import { accessLog } from './web/shared/access-log.js';
 import { errorHandler, notFound } from './web/shared/error-handler.js';
@@ -33,11 +34,14 @@ export function createApp(container: Container): Express {
   app.get('/healthz', healthController({ database: container.database, runningDatabase: container.runningDatabase, timeoutMs: config.dbTimeoutMs }));
   app.get('/', homeController({ bureaus: container.bureaus, views }));
   app.get('/b/:bureau', bureauController({ directory: container.directory, surveys: container.surveys, views }));
-  const survey = surveyController({ directory: container.directory, votes: container.votes, tokens: container.tokens, views, i18n, pageCache: container.pageCache, secureCookies: https });
+  const survey = surveyController({ directory: container.directory, votes: container.votes, tokens: container.tokens, receipts: container.receipts, views, i18n, pageCache: container.pageCache, secureCookies: https });
   const formBody = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 400 });
   app.get('/b/:bureau/s/:survey', survey.show);
   app.post('/b/:bureau/s/:survey', formBody, survey.vote);
   app.get('/b/:bureau/s/:survey/thanks/:receipt', survey.thanks);
+  const shareLinks = shareLinksController({ models: container.models, directory: container.directory, views });
+  app.get('/s/:code', shareLinks.shortLink);
+  app.get('/embed/b/:bureau/s/:survey', shareLinks.embed);
 
   app.use('/staff', staffRoutes(container, { secureCookies: https }));
 

@@ -15,6 +15,7 @@ import { BureauService } from './services/bureaus/bureau.service.js';
 import { DemoSeeder } from './services/demo/demo-seeder.js';
 import { AnswerValidatorCache } from './services/surveys/answer-validator.js';
 import { SurveyDefinitionValidator } from './services/surveys/survey-definition-validator.js';
+import { ShareKit } from './services/sharing/share-kit.js';
 import { SurveyEditor } from './services/surveys/survey-editor.service.js';
 import { SurveyService } from './services/surveys/survey.service.js';
 import { loadSurveyTemplates, type SurveyTemplate } from './services/surveys/survey-templates.js';
@@ -24,6 +25,7 @@ import { createAjv } from './services/validation/ajv.js';
 import { FormTokens } from './services/voting/form-token.js';
 import { InvitationCodes } from './services/voting/invitation-codes.js';
 import { RateLimiter } from './services/voting/rate-limiter.js';
+import { Receipts } from './services/voting/receipt.js';
 import { SurveyDirectory } from './services/voting/survey-directory.js';
 import { VoteService } from './services/voting/vote.service.js';
 import { RenderedPageCache } from './web/shared/rendered-page-cache.js';
@@ -46,6 +48,7 @@ export interface Container {
   tallyWriter: TallyWriter;
   directory: SurveyDirectory;
   tokens: FormTokens;
+  receipts: Receipts;
   rateLimiter: RateLimiter;
   codes: InvitationCodes;
   votes: VoteService;
@@ -54,6 +57,7 @@ export interface Container {
   accounts: AccountService;
   audit: AuditLog;
   editor: SurveyEditor;
+  shareKit: ShareKit;
   demo: DemoSeeder;
 }
 
@@ -85,6 +89,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const surveys = new SurveyService(models, tallies);
   const answerValidators = new AnswerValidatorCache(parts.ajv);
   const tokens = new FormTokens(config.secret);
+  const receipts = new Receipts(config.secret);
   const rateLimiter = new RateLimiter(models);
   const codes = new InvitationCodes(models, config.secret);
   const passwordPolicy = new PasswordPolicy();
@@ -93,7 +98,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter });
   const votes = new VoteService(
     models,
-    { validators: answerValidators, tokens, rateLimiter, codes, tallyWriter },
+    { validators: answerValidators, tokens, rateLimiter, codes, tallyWriter, receipts },
     {
       secret: config.secret,
       minFillSeconds: config.minFillSeconds,
@@ -116,6 +121,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     tallyWriter,
     directory,
     tokens,
+    receipts,
     rateLimiter,
     codes,
     votes,
@@ -123,6 +129,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     passwordPolicy,
     accounts,
     audit,
+    shareKit: new ShareKit(config.publicUrl),
     editor: new SurveyEditor(models, { validator: parts.definitionValidator, tallies, directory, audit, templates: parts.templates }),
     demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts),
   };

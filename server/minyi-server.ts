@@ -68,11 +68,12 @@ export class MinyiServer {
 
     const server = http.createServer(createApp(container));
     server.keepAliveTimeout = 65_000;
+    const inFlight = trackInFlight(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.config.port, this.config.host, () => resolve());
     });
-    this.cleanups.push({ name: 'HTTP server', run: () => closeHttpServer(server) });
+    this.cleanups.push({ name: 'HTTP server', run: () => closeHttpServer(server, inFlight) });
     const { port } = server.address() as AddressInfo;
     const url = `http://${this.config.host === '0.0.0.0' || this.config.host === '127.0.0.1' ? 'localhost' : this.config.host}:${port}`;
     return { url, container, database, demoLogins };
@@ -118,14 +119,41 @@ export class MinyiServer {
   }
 }
 
-/** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left after a timeout. */
-function closeHttpServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
+/** Counts requests being handled, including those whose client already hung up: their work still reaches the database. */
+function trackInFlight(server: http.Server): { count: () => number; idle: () => Promise<void> } {
+  let active = 0;
+  let waiters: Array<() => void> = [];
+  server.on('request', (_req, res: http.ServerResponse) => {
+    active += 1;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      active -= 1;
+      if (active === 0) {
+        for (const wake of waiters) wake();
+        waiters = [];
+      }
+    };
+    res.once('finish', finish);
+    res.once('close', () => {
+      // A closed connection does not stop the handler; give it until it writes or errors.
+      if (res.writableFinished) finish();
+      else res.once('finish', finish);
+      setTimeout(finish, DRAIN_TIMEOUT_MS).unref();
     });
-    server.closeIdleConnections();
   });
+  return {
+    count: () => active,
+    idle: () => (active === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+  };
+}
+
+/** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left after a timeout. */
+async function closeHttpServer(server: http.Server, inFlight: { idle: () => Promise<void> }): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref());
+  await Promise.race([Promise.all([closed, inFlight.idle()]), timeout]);
+  server.closeAllConnections();
 }

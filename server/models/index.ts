@@ -6,6 +6,7 @@ import { invitationCodeSchema, invitationCodeUseSchema, type InvitationCode, typ
 import { rateLimitSchema, type RateLimitEntry } from './rate-limit.model.js';
 import { responseSchema, type SurveyResponse } from './response.model.js';
 import { surveySchema, type Survey } from './survey.model.js';
+import { tallyPendingSchema, type TallyPending } from './tally-pending.model.js';
 import { tallySchema, type Tally } from './tally.model.js';
 import { userSchema, type User } from './user.model.js';
 
@@ -14,6 +15,7 @@ export interface Models {
   Survey: Model<Survey>;
   Response: Model<SurveyResponse>;
   Tally: Model<Tally>;
+  TallyPending: Model<TallyPending>;
   RateLimit: Model<RateLimitEntry>;
   InvitationCode: Model<InvitationCode>;
   InvitationCodeUse: Model<InvitationCodeUse>;
@@ -27,6 +29,7 @@ export function createModels(connection: Connection): Models {
     Survey: connection.model<Survey>('Survey', surveySchema),
     Response: connection.model<SurveyResponse>('Response', responseSchema),
     Tally: connection.model<Tally>('Tally', tallySchema),
+    TallyPending: connection.model<TallyPending>('TallyPending', tallyPendingSchema),
     RateLimit: connection.model<RateLimitEntry>('RateLimit', rateLimitSchema),
     InvitationCode: connection.model<InvitationCode>('InvitationCode', invitationCodeSchema),
     InvitationCodeUse: connection.model<InvitationCodeUse>('InvitationCodeUse', invitationCodeUseSchema),
@@ -45,4 +48,4 @@ export async function ensureIndexes(models: Models): Promise<void> {
   }
 }
 
-export type { AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, Tally };
+export type { TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, Tally };

@@ -2,11 +2,11 @@ import { Schema, type Types } from 'mongoose';
 
 /** A one-time code for an invitation-only survey, stored only as a keyed hash of the code. */
 export interface InvitationCode {
-  _id: Types.ObjectId;
+  /** The keyed hash of the code: looking a code up by _id is fast on every database. */
+  _id: string;
   survey: Types.ObjectId;
   /** Batch the code was issued in, to count uses and revoke together. */
   batch: string;
-  codeHash: string;
   expiresAt: Date | null;
   revoked: boolean;
   createdAt: Date;
@@ -17,8 +17,8 @@ export interface InvitationCode {
  * database; it names no response, and its day is coarse, so a code cannot be linked to a vote.
  */
 export interface InvitationCodeUse {
-  _id: Types.ObjectId;
-  codeHash: string;
+  /** The code's hash; the primary key makes a second use impossible. */
+  _id: string;
   survey: Types.ObjectId;
   batch: string;
   day: string;
@@ -26,25 +26,23 @@ export interface InvitationCodeUse {
 
 export const invitationCodeSchema = new Schema<InvitationCode>(
   {
+    _id: { type: String, required: true },
     survey: { type: Schema.Types.ObjectId, required: true },
     batch: { type: String, required: true },
-    codeHash: { type: String, required: true },
     expiresAt: { type: Date, default: null },
     revoked: { type: Boolean, required: true, default: false },
   },
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false, strict: 'throw' },
 );
-invitationCodeSchema.index({ codeHash: 1 }, { unique: true });
 invitationCodeSchema.index({ survey: 1, batch: 1 });
 
 export const invitationCodeUseSchema = new Schema<InvitationCodeUse>(
   {
-    codeHash: { type: String, required: true },
+    _id: { type: String, required: true },
     survey: { type: Schema.Types.ObjectId, required: true },
     batch: { type: String, required: true },
     day: { type: String, required: true },
   },
   { versionKey: false, strict: 'throw' },
 );
-invitationCodeUseSchema.index({ codeHash: 1 }, { unique: true });
 invitationCodeUseSchema.index({ survey: 1, batch: 1 });

@@ -13,7 +13,7 @@ export interface SurveyResponse {
   bureau: Types.ObjectId;
   /** 128-bit random id carried by the form; makes retried posts idempotent. */
   submissionId: string;
-  /** Code shown to the resident on the thank-you page. */
+  /** Code shown to the resident on the thank-you page, derived from the submission id (see receipt.ts). */
   receipt: string;
   answers: Record<string, AnswerValue>;
   /** "Other, please specify" texts, by question id. */
@@ -27,8 +27,6 @@ export interface SurveyResponse {
   locale: Locale;
   /** Salted hash of the client address; kept only for surveys whose anonymity is "confidential". */
   clientHash: string | null;
-  /** pending until the vote has been added to the survey's tally; see the tally service. */
-  tallyState: 'pending' | 'done';
 }
 
 export const responseSchema = new Schema<SurveyResponse>(
@@ -45,13 +43,10 @@ export const responseSchema = new Schema<SurveyResponse>(
     channel: { type: String, enum: CHANNELS, required: true, default: 'web' },
     locale: { type: String, required: true },
     clientHash: { type: String, default: null },
-    tallyState: { type: String, enum: ['pending', 'done'], required: true, default: 'pending' },
   },
   { strict: 'throw', minimize: false, versionKey: false },
 );
 responseSchema.index({ survey: 1, submissionId: 1 }, { unique: true });
-responseSchema.index({ survey: 1, receipt: 1 }, { unique: true });
 responseSchema.index({ survey: 1, day: 1 });
 responseSchema.index({ survey: 1, district: 1, day: 1 });
 responseSchema.index({ survey: 1, channel: 1, day: 1 });
-responseSchema.index({ tallyState: 1, survey: 1 });

@@ -20,8 +20,8 @@ export interface IntegrityCounters {
 /**
  * One document per survey, so a dashboard never scans responses. Updated only through the TallyWriter,
  * which merges concurrent votes into one $inc per batch. lastBatch[writerId] holds the response ids of
- * each writer's latest batch until those responses are marked counted: after a crash it tells which
- * pending responses are already in the counts, so every vote is counted exactly once without a transaction.
+ * each writer's latest batch: after a crash it tells which votes still marked pending (TallyPending) are
+ * already in the counts, so every vote is counted exactly once without a transaction.
  */
 export interface Tally {
   _id: Types.ObjectId;

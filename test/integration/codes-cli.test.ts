@@ -36,7 +36,7 @@ describe('npm run codes', () => {
       const [code, link] = line.split(',');
       expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
       expect(link).toBe(`https://minyi.example.cn/b/test-bureau/s/every-type?code=${code}`);
-      expect(await t.container.models.InvitationCode.countDocuments({ codeHash: t.container.codes.hash(code!), survey: survey._id })).toBe(1);
+      expect(await t.container.models.InvitationCode.countDocuments({ _id: t.container.codes.hash(code!), survey: survey._id })).toBe(1);
     }
     expect(stderr).toContain('5 codes in batch');
     const stored = await t.container.models.InvitationCode.find({ survey: survey._id }).lean();

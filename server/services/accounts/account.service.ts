@@ -33,13 +33,24 @@ export class AccountService {
     private readonly deps: { policy: PasswordPolicy; hasher: PasswordHasher; rateLimiter: RateLimiter },
   ) {}
 
-  async create(account: NewAccount): Promise<Principal> {
+  /** What is wrong with a new account's email, name or password, in words; empty when nothing is. */
+  checkNewAccount(account: Pick<NewAccount, 'email' | 'name' | 'password'>): string[] {
+    return this.accountProblems(account).map((p) => p.message);
+  }
+
+  private accountProblems(account: Pick<NewAccount, 'email' | 'name' | 'password'>) {
     const email = account.email.trim().toLowerCase();
     const problems = [];
     if (!EMAIL.test(email)) problems.push({ pointer: '/email', message: 'Enter a valid email address.', reason: 'email' });
     if (!account.name.trim() || account.name.length > 100) problems.push({ pointer: '/name', message: 'Enter a name of up to 100 characters.', reason: 'name' });
     const passwordProblem = this.deps.policy.check(account.password, { email });
     if (passwordProblem) problems.push({ pointer: '/password', message: PASSWORD_PROBLEM_MESSAGES[passwordProblem], reason: passwordProblem });
+    return problems;
+  }
+
+  async create(account: NewAccount): Promise<Principal> {
+    const email = account.email.trim().toLowerCase();
+    const problems = this.accountProblems(account);
     if (problems.length > 0) throw new ValidationError(problems, 'The account could not be created.');
     try {
       const user = await this.models.User.create({ email, name: account.name.trim(), passwordHash: await this.deps.hasher.hash(account.password), roles: account.roles });
@@ -92,6 +103,16 @@ export class AccountService {
   /** Staff of a bureau (managers and analysts, and planners granted it by name), for its manager. */
   async listStaff(bureauId: Types.ObjectId): Promise<User[]> {
     return this.models.User.find({ 'roles.bureau': bureauId }, { passwordHash: 0 }).sort({ email: 1 }).lean<User[]>();
+  }
+
+  /** Gives an existing account the role, or creates the account with the first password given. */
+  async grantOrCreate(input: { email: string; name: string; password: string }, grant: RoleGrant): Promise<{ user: Principal; created: boolean }> {
+    const existing = await this.findByEmail(input.email);
+    if (existing) {
+      await this.grant(existing._id, grant);
+      return { user: toPrincipal(existing), created: false };
+    }
+    return { user: await this.create({ ...input, roles: [grant] }), created: true };
   }
 
   async grant(userId: Types.ObjectId, grant: RoleGrant): Promise<void> {

@@ -4,9 +4,10 @@
  * applies concurrent updates to one document without isolation and loses some of them, and it spares
  * MongoDB a hot-document write per vote.
  *
- * Exactly-once without transactions: each batch also records its response ids under lastBatch[writerId];
- * the responses are then marked counted before the next batch may overwrite that record. After a crash,
- * a pending response listed there is already counted; one not listed is not. See recoverPending().
+ * Exactly-once without transactions: a vote is marked pending (TallyPending) before its response is
+ * inserted; each batch records its response ids under lastBatch[writerId], and their pending markers are
+ * deleted before the next batch may overwrite that record. After a crash, a pending vote listed there is
+ * already counted; one not listed is not. See recoverPending(). Only small collections are ever searched.
  */
 import { randomBytes } from 'node:crypto';
 import type { WriteConcernSettings } from 'mongodb';
@@ -48,6 +49,16 @@ export class TallyWriter {
   /** Adds one accepted response to its survey's tally; resolves once the database acknowledged the batch. */
   countResponse(survey: Pick<Survey, '_id' | 'questions'>, response: Pick<SurveyResponse, '_id' | 'answers' | 'day' | 'district' | 'channel'>): Promise<void> {
     return this.enqueue(survey._id, responseIncrements(survey.questions, response), String(response._id));
+  }
+
+  /** Marks a vote as on its way into the tally; call before inserting the response. */
+  async markPending(response: Pick<SurveyResponse, '_id' | 'survey'>): Promise<void> {
+    await this.models.TallyPending.create({ _id: String(response._id), survey: response.survey, at: new Date() });
+  }
+
+  /** Removes the marker of a vote whose response was not stored. */
+  async unmarkPending(response: Pick<SurveyResponse, '_id'>): Promise<void> {
+    await this.models.TallyPending.deleteOne({ _id: String(response._id) });
   }
 
   /** Counts a refused or repeated vote for the integrity panel. */
@@ -105,42 +116,42 @@ export class TallyWriter {
 
   private async markCounted(queue: SurveyQueue): Promise<void> {
     if (queue.unmarked.length === 0) return;
-    await this.models.Response.updateMany({ _id: { $in: queue.unmarked.map((id) => new Types.ObjectId(id)) } }, { $set: { tallyState: 'done' } });
+    await this.models.TallyPending.deleteMany({ _id: { $in: queue.unmarked } });
     queue.unmarked = [];
   }
 
   /**
-   * Counts responses left pending by a crash or a database outage, exactly once. Only responses older than
-   * minAgeMs are touched, so votes still on their way through a live writer are left alone.
+   * Counts votes left pending by a crash or a database outage, exactly once. Only markers older than
+   * minAgeMs are looked at, so votes still on their way through a live writer are left alone.
    */
-  async recoverPending(minAgeMs = 60_000): Promise<{ alreadyCounted: number; counted: number }> {
-    const cutoff = Types.ObjectId.createFromTime(Math.floor((Date.now() - minAgeMs) / 1000));
-    const pending = await this.models.Response.find({ tallyState: 'pending', _id: { $lt: cutoff } })
-      .limit(5000)
-      .lean<SurveyResponse[]>();
+  async recoverPending(minAgeMs = 60_000): Promise<{ alreadyCounted: number; counted: number; notStored: number }> {
+    const markers = await this.models.TallyPending.find({ at: { $lt: new Date(Date.now() - minAgeMs) } }).limit(5000).lean();
     let alreadyCounted = 0;
     let counted = 0;
-    const bySurvey = new Map<string, SurveyResponse[]>();
-    for (const response of pending) bySurvey.set(String(response.survey), [...(bySurvey.get(String(response.survey)) ?? []), response]);
-    for (const [surveyKey, responses] of bySurvey) {
+    let notStored = 0;
+    const bySurvey = new Map<string, typeof markers>();
+    for (const marker of markers) bySurvey.set(String(marker.survey), [...(bySurvey.get(String(marker.survey)) ?? []), marker]);
+    for (const [surveyKey, surveyMarkers] of bySurvey) {
       const surveyId = new Types.ObjectId(surveyKey);
       const [survey, tally] = await Promise.all([
         this.models.Survey.findById(surveyId, { questions: 1 }).lean<Pick<Survey, '_id' | 'questions'>>(),
         this.models.Tally.findOne({ survey: surveyId }, { lastBatch: 1 }).lean<{ lastBatch?: Record<string, string[]> }>(),
       ]);
-      if (!survey || !tally) continue;
-      const inBatches = new Set(Object.values(tally.lastBatch ?? {}).flat());
-      const done = responses.filter((r) => inBatches.has(String(r._id)));
-      if (done.length > 0) {
-        await this.models.Response.updateMany({ _id: { $in: done.map((r) => r._id) } }, { $set: { tallyState: 'done' } });
-        alreadyCounted += done.length;
+      const inBatches = new Set(Object.values(tally?.lastBatch ?? {}).flat());
+      for (const marker of surveyMarkers) {
+        const response = inBatches.has(marker._id) || !survey ? null : await this.models.Response.findById(marker._id).lean<SurveyResponse>();
+        if (response && survey) {
+          await this.countResponse(survey, response);
+          counted += 1;
+        } else {
+          await this.models.TallyPending.deleteOne({ _id: marker._id });
+          if (inBatches.has(marker._id)) alreadyCounted += 1;
+          else notStored += 1;
+        }
       }
-      const notCounted = responses.filter((r) => !inBatches.has(String(r._id)));
-      await Promise.all(notCounted.map((response) => this.countResponse(survey, response)));
-      counted += notCounted.length;
     }
     await this.drain();
-    if (alreadyCounted + counted > 0) this.options.logger.info({ alreadyCounted, counted }, 'recovered pending tally updates');
-    return { alreadyCounted, counted };
+    if (markers.length > 0) this.options.logger.info({ alreadyCounted, counted, notStored }, 'recovered pending tally updates');
+    return { alreadyCounted, counted, notStored };
   }
 }

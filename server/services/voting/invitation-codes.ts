@@ -11,6 +11,14 @@ export const CODE_LENGTH = 8;
 
 export type CodeClaim = { ok: true; codeHash: string } | { ok: false; problem: 'invalid' | 'expired' | 'used' };
 
+export interface CodeBatchSummary {
+  batch: string;
+  total: number;
+  used: number;
+  revoked: boolean;
+  expiresAt: Date | null;
+}
+
 export interface CodeBatch {
   batch: string;
   codes: string[];
@@ -47,7 +55,7 @@ export class InvitationCodes {
     const list = [...codes];
     for (let start = 0; start < list.length; start += 1000) {
       await this.models.InvitationCode.insertMany(
-        list.slice(start, start + 1000).map((code) => ({ survey: surveyId, batch, codeHash: this.hash(code), expiresAt: options.expiresAt ?? null })),
+        list.slice(start, start + 1000).map((code) => ({ _id: this.hash(code), survey: surveyId, batch, expiresAt: options.expiresAt ?? null })),
         { ordered: false },
       );
     }
@@ -58,11 +66,11 @@ export class InvitationCodes {
   async claim(surveyId: Types.ObjectId, code: string, day: string): Promise<CodeClaim> {
     if (normalizeCode(code).length !== CODE_LENGTH) return { ok: false, problem: 'invalid' };
     const codeHash = this.hash(code);
-    const stored = await this.models.InvitationCode.findOne({ codeHash, survey: surveyId }).lean();
-    if (!stored || stored.revoked) return { ok: false, problem: 'invalid' };
+    const stored = await this.models.InvitationCode.findById(codeHash).lean();
+    if (!stored || String(stored.survey) !== String(surveyId) || stored.revoked) return { ok: false, problem: 'invalid' };
     if (stored.expiresAt && stored.expiresAt <= new Date()) return { ok: false, problem: 'expired' };
     try {
-      await this.models.InvitationCodeUse.create({ codeHash, survey: surveyId, batch: stored.batch, day });
+      await this.models.InvitationCodeUse.create({ _id: codeHash, survey: surveyId, batch: stored.batch, day });
     } catch (error) {
       if ((error as { code?: number }).code === 11000) return { ok: false, problem: 'used' };
       throw error;
@@ -70,8 +78,33 @@ export class InvitationCodes {
     return { ok: true, codeHash };
   }
 
+  /** Per batch: how many codes, how many used, whether revoked, when they expire (FerretDB-safe $group/$sum only). */
+  async batches(surveyId: Types.ObjectId): Promise<CodeBatchSummary[]> {
+    const [issued, used] = await Promise.all([
+      this.models.InvitationCode.aggregate<{ _id: { batch: string; revoked: boolean; expiresAt: Date | null }; count: number }>([
+        { $match: { survey: surveyId } },
+        { $group: { _id: { batch: '$batch', revoked: '$revoked', expiresAt: '$expiresAt' }, count: { $sum: 1 } } },
+      ]),
+      this.models.InvitationCodeUse.aggregate<{ _id: string; count: number }>([{ $match: { survey: surveyId } }, { $group: { _id: '$batch', count: { $sum: 1 } } }]),
+    ]);
+    const usedByBatch = new Map(used.map((u) => [u._id, u.count]));
+    const byBatch = new Map<string, CodeBatchSummary>();
+    for (const row of issued) {
+      const summary = byBatch.get(row._id.batch) ?? { batch: row._id.batch, total: 0, used: usedByBatch.get(row._id.batch) ?? 0, revoked: false, expiresAt: row._id.expiresAt };
+      summary.total += row.count;
+      summary.revoked ||= row._id.revoked;
+      byBatch.set(row._id.batch, summary);
+    }
+    return [...byBatch.values()].sort((a, b) => b.batch.localeCompare(a.batch));
+  }
+
+  async revoke(surveyId: Types.ObjectId, batch: string): Promise<number> {
+    const result = await this.models.InvitationCode.updateMany({ survey: surveyId, batch: String(batch) }, { $set: { revoked: true } });
+    return result.matchedCount;
+  }
+
   /** Gives a code back when the vote it was claimed for could not be stored. */
   async release(codeHash: string): Promise<void> {
-    await this.models.InvitationCodeUse.deleteOne({ codeHash });
+    await this.models.InvitationCodeUse.deleteOne({ _id: codeHash });
   }
 }

@@ -14,39 +14,46 @@ export interface PublishedSurvey {
   survey: Survey;
 }
 
+interface Entry<T> {
+  at: number;
+  value: Promise<T>;
+}
+
 export class SurveyDirectory {
-  private readonly cache = new Map<string, { at: number; value: PublishedSurvey | null }>();
-  private readonly bureauCache = new Map<string, { at: number; value: Bureau | null }>();
+  private readonly surveys = new Map<string, Entry<PublishedSurvey | null>>();
+  private readonly bureaus = new Map<string, Entry<Bureau | null>>();
 
   constructor(private readonly models: Models) {}
 
-  async bureau(slug: string): Promise<Bureau | null> {
-    const cached = this.bureauCache.get(slug);
-    if (cached && Date.now() - cached.at < TTL_MS) return cached.value;
-    const value = await this.models.Bureau.findOne({ slug }).lean<Bureau>();
-    this.remember(this.bureauCache, slug, value);
-    return value;
+  bureau(slug: string): Promise<Bureau | null> {
+    return this.cached(this.bureaus, slug, () => this.models.Bureau.findOne({ slug }).lean<Bureau>());
   }
 
   /** The survey whatever its status; callers decide what a resident may see. */
-  async find(bureauSlug: string, surveySlug: string): Promise<PublishedSurvey | null> {
-    const key = `${bureauSlug}/${surveySlug}`;
-    const cached = this.cache.get(key);
-    if (cached && Date.now() - cached.at < TTL_MS) return cached.value;
-    const bureau = await this.bureau(bureauSlug);
-    const survey = bureau ? await this.models.Survey.findOne({ bureau: bureau._id, slug: surveySlug }).lean<Survey>() : null;
-    const value = bureau && survey ? { bureau, survey } : null;
-    this.remember(this.cache, key, value);
-    return value;
+  find(bureauSlug: string, surveySlug: string): Promise<PublishedSurvey | null> {
+    return this.cached(this.surveys, `${bureauSlug}/${surveySlug}`, async () => {
+      const bureau = await this.bureau(bureauSlug);
+      const survey = bureau ? await this.models.Survey.findOne({ bureau: bureau._id, slug: surveySlug }).lean<Survey>() : null;
+      return bureau && survey ? { bureau, survey } : null;
+    });
   }
 
   invalidate(): void {
-    this.cache.clear();
-    this.bureauCache.clear();
+    this.surveys.clear();
+    this.bureaus.clear();
   }
 
-  private remember<T>(map: Map<string, { at: number; value: T }>, key: string, value: T): void {
+  /** Requests arriving while a lookup is under way share it, so an expired entry causes one query, not one per request. */
+  private cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    const entry = map.get(key);
+    if (entry && Date.now() - entry.at < TTL_MS) return entry.value;
     if (map.size >= MAX_ENTRIES) map.clear();
+    const value = Promise.resolve().then(load);
     map.set(key, { at: Date.now(), value });
+    // A failed lookup (database down) must not be remembered.
+    value.catch(() => {
+      if (map.get(key)?.value === value) map.delete(key);
+    });
+    return value;
   }
 }

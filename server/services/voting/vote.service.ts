@@ -4,21 +4,21 @@
  * acknowledged by the database (majority, journaled where available) before the resident sees a receipt.
  */
 import type { WriteConcernSettings } from 'mongodb';
-import { AppError, BadRequestError, type FieldProblem } from '../../errors/index.js';
+import { Types } from 'mongoose';
+import { AppError, BadRequestError, ValidationError, type FieldProblem } from '../../errors/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Models } from '../../models/index.js';
 import type { Channel, SurveyResponse } from '../../models/response.model.js';
 import { OTHER_OPTION_ID, type Locale } from '../../models/survey-definition.types.js';
 import type { Survey } from '../../models/survey.model.js';
 import type { IntegrityCounters } from '../../models/tally.model.js';
-import { ValidationError } from '../../errors/index.js';
 import type { AnswerValidatorCache, Submission } from '../surveys/answer-validator.js';
 import type { TallyWriter } from '../tallies/tally-writer.js';
 import { hashClientAddress } from './client-address.js';
 import type { FormTokens } from './form-token.js';
 import type { InvitationCodes } from './invitation-codes.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { generateReceipt } from './receipt.js';
+import type { Receipts } from './receipt.js';
 import { effectiveStatus } from './survey-availability.js';
 import type { PublishedSurvey } from './survey-directory.js';
 import { parseVoteForm, type ParsedVoteForm } from './vote-form-parser.js';
@@ -81,6 +81,7 @@ export class VoteService {
       rateLimiter: RateLimiter;
       codes: InvitationCodes;
       tallyWriter: TallyWriter;
+      receipts: Receipts;
     },
     private readonly options: VoteServiceOptions,
   ) {}
@@ -98,9 +99,10 @@ export class VoteService {
       throw new FormExpiredError();
     }
 
+    const receipt = this.deps.receipts.forSubmission(String(survey._id), token.submissionId);
     if (request.votedReceipt !== undefined) {
-      const replay = await this.findBySubmission(survey, token.submissionId);
-      if (replay) return { kind: 'accepted', receipt: replay.receipt, replay: true };
+      // The browser has voted: the same form again is a retry of that vote, any other form a second vote.
+      if (request.votedReceipt === receipt) return { kind: 'accepted', receipt, replay: true };
       this.count(survey, 'duplicate');
       return { kind: 'already-voted', receipt: request.votedReceipt };
     }
@@ -136,19 +138,12 @@ export class VoteService {
     const day = calendarDay(now, bureau.timezone);
     let claimedCode: string | undefined;
     if (survey.settings.votePolicy === 'invitation') {
-      // A retried post must find its vote before its (now used) code is tried again.
-      const replay = await this.findBySubmission(survey, token.submissionId);
-      if (replay) return { kind: 'accepted', receipt: replay.receipt, replay: true };
       if (!form.code) return { kind: 'code-refused', problem: 'missing', form };
       const claim = await this.deps.codes.claim(survey._id, form.code, day);
       if (!claim.ok) {
-        if (claim.problem === 'used') {
-          const raced = await this.findBySubmission(survey, token.submissionId);
-          if (raced) return { kind: 'accepted', receipt: raced.receipt, replay: true };
-          this.count(survey, 'duplicate');
-        } else {
-          this.count(survey, 'refused');
-        }
+        // A used code may have been used by this very form: a retry, which gets its receipt again.
+        if (claim.problem === 'used' && (await this.isStored(survey, token.submissionId))) return { kind: 'accepted', receipt, replay: true };
+        this.count(survey, claim.problem === 'used' ? 'duplicate' : 'refused');
         return { kind: 'code-refused', problem: claim.problem, form };
       }
       claimedCode = claim.codeHash;
@@ -161,10 +156,12 @@ export class VoteService {
 
     const district = survey.questions.find((q) => q.type === 'district');
     const districtAnswer = district ? submission.answers[district.id] : undefined;
-    const response = {
+    const response: SurveyResponse = {
+      _id: new Types.ObjectId(),
       survey: survey._id,
       bureau: bureau._id,
       submissionId: token.submissionId,
+      receipt,
       answers: submission.answers,
       otherText: submission.otherText,
       submittedAt: new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS),
@@ -173,64 +170,49 @@ export class VoteService {
       channel: request.channel ?? 'web',
       locale: request.locale,
       clientHash: survey.settings.anonymity === 'confidential' ? clientHash : null,
-      tallyState: 'pending' as const,
     };
 
-    let inserted: { stored: SurveyResponse } | { replayReceipt: string };
+    const stored = await this.store(response, claimedCode);
+    if (!stored) {
+      this.count(survey, 'duplicate');
+      return { kind: 'accepted', receipt, replay: true };
+    }
     try {
-      inserted = await this.insertResponse(response);
+      await this.deps.tallyWriter.countResponse(survey, response);
     } catch (error) {
+      // The vote is stored and acknowledged; its pending marker lets recoverPending() count it later.
+      this.options.logger.warn({ err: error, survey: String(survey._id) }, 'tally update failed; vote left pending');
+    }
+    return { kind: 'accepted', receipt, replay: false };
+  }
+
+  /**
+   * Marks the vote pending, then inserts it: only inserts, which stay fast on every database. Returns false
+   * when the form's submission id is already stored (a retried post). On failure nothing half-done remains
+   * but, at worst, a pending marker that recovery will find without a response and drop.
+   */
+  private async store(response: SurveyResponse, claimedCode: string | undefined): Promise<boolean> {
+    const concern = this.options.writeConcern;
+    const options = concern ? { w: concern.w as number | string, j: concern.journal } : {};
+    try {
+      await this.deps.tallyWriter.markPending(response);
+      await this.models.Response.insertOne(response, options);
+      return true;
+    } catch (error) {
+      await this.deps.tallyWriter.unmarkPending(response).catch(() => {});
       if (claimedCode) await this.deps.codes.release(claimedCode).catch(() => {});
+      if ((error as { code?: number }).code === 11000) return false;
       throw error;
     }
-    if ('replayReceipt' in inserted) {
-      this.count(survey, 'duplicate');
-      if (claimedCode) await this.deps.codes.release(claimedCode).catch(() => {});
-      return { kind: 'accepted', receipt: inserted.replayReceipt, replay: true };
-    }
-    const stored = inserted.stored;
-
-    try {
-      await this.deps.tallyWriter.countResponse(survey, stored);
-    } catch (error) {
-      // The vote is stored and acknowledged; its tally update is repaired by recoverPending().
-      this.options.logger.warn({ err: error, survey: String(survey._id) }, 'tally update failed; response left pending');
-    }
-    return { kind: 'accepted', receipt: stored.receipt, replay: false };
   }
 
-  /** The stored response with this receipt, to show the thank-you page. */
-  async findByReceipt(survey: Pick<Survey, '_id'>, receipt: string): Promise<Pick<SurveyResponse, 'receipt' | 'submittedAt'> | null> {
-    return this.models.Response.findOne({ survey: survey._id, receipt }, { receipt: 1, submittedAt: 1 }).lean();
-  }
-
-  private findBySubmission(survey: Pick<Survey, '_id'>, submissionId: string) {
-    return this.models.Response.findOne({ survey: survey._id, submissionId }, { receipt: 1 }).lean<Pick<SurveyResponse, 'receipt'>>();
+  private async isStored(survey: Pick<Survey, '_id'>, submissionId: string): Promise<boolean> {
+    return (await this.models.Response.exists({ survey: survey._id, submissionId })) !== null;
   }
 
   private async responseCount(survey: Pick<Survey, '_id'>): Promise<number> {
     const tally = await this.models.Tally.findOne({ survey: survey._id }, { total: 1 }).lean();
     return tally?.total ?? 0;
-  }
-
-  /**
-   * Inserts the response under a fresh receipt. A duplicate-key error means either a retried post (same
-   * submission id: answer with the stored receipt) or, rarely, a receipt already taken (try another).
-   * FerretDB does not say which index refused the insert, so we look.
-   */
-  private async insertResponse(response: Omit<SurveyResponse, '_id' | 'receipt'>): Promise<{ stored: SurveyResponse } | { replayReceipt: string }> {
-    const concern = this.options.writeConcern;
-    const options = concern ? { w: concern.w as number | string, j: concern.journal } : {};
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const created = await this.models.Response.insertOne({ ...response, receipt: generateReceipt() }, options);
-        return { stored: created.toObject() };
-      } catch (error) {
-        if ((error as { code?: number }).code !== 11000 || attempt >= 5) throw error;
-        const existing = await this.findBySubmission({ _id: response.survey }, response.submissionId);
-        if (existing) return { replayReceipt: existing.receipt };
-      }
-    }
   }
 
   /** Integrity counters are best-effort: a failure to count must not fail the resident's request. */

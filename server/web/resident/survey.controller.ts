@@ -5,7 +5,7 @@ import type { I18n, Locale } from '../../i18n/i18n.js';
 import type { Bureau } from '../../models/bureau.model.js';
 import type { Survey } from '../../models/survey.model.js';
 import { CSRF_COOKIE, type FormTokens } from '../../services/voting/form-token.js';
-import { RECEIPT_PATTERN } from '../../services/voting/receipt.js';
+import { RECEIPT_PATTERN, type Receipts } from '../../services/voting/receipt.js';
 import { closedAt } from '../../services/voting/survey-availability.js';
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
 import type { VoteService } from '../../services/voting/vote.service.js';
@@ -22,6 +22,7 @@ export interface SurveyControllerDeps {
   directory: SurveyDirectory;
   votes: VoteService;
   tokens: FormTokens;
+  receipts: Receipts;
   views: ViewRenderer;
   i18n: I18n;
   pageCache: RenderedPageCache;
@@ -147,7 +148,7 @@ export function surveyController(deps: SurveyControllerDeps) {
         if (survey.settings.votePolicy === 'browser') {
           res.cookie(votedCookieName(survey), outcome.receipt, { signed: true, httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, maxAge: YEAR_MS, path: surveyPath(bureau, survey) });
         }
-        return res.redirect(303, `${surveyPath(bureau, survey)}/thanks/${outcome.receipt}?lang=${locale}`);
+        return res.redirect(303, `${surveyPath(bureau, survey)}/thanks/${outcome.receipt}?lang=${locale}&sig=${deps.receipts.sign(String(survey._id), outcome.receipt)}`);
       case 'invalid':
         return resendForm(req, res, bureau, survey, locale, { values: outcome.form.raw, problems: outcome.problems, status: 422 });
       case 'too-fast':
@@ -163,10 +164,9 @@ export function surveyController(deps: SurveyControllerDeps) {
 
   const thanks: RequestHandler = async (req, res) => {
     const { bureau, survey, status } = await findPublishedSurvey(deps.directory, req);
+    // The link is signed when the vote is accepted, so this page needs no lookup and cannot be made up.
     const receipt = String(req.params.receipt);
-    if (!RECEIPT_PATTERN.test(receipt)) throw new NotFoundError();
-    const stored = await deps.votes.findByReceipt(survey, receipt);
-    if (!stored) throw new NotFoundError();
+    if (!RECEIPT_PATTERN.test(receipt) || !deps.receipts.verify(String(survey._id), receipt, req.query.sig)) throw new NotFoundError();
     const locale = pageLocale(res, survey.defaultLocale);
     res.setHeader('Cache-Control', 'no-store');
     renderPage(

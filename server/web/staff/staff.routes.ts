@@ -6,6 +6,8 @@ import { authController } from './auth.controller.js';
 import { staffHomeController } from './home.controller.js';
 import { staffSession } from './staff-session.js';
 import { loadBureau, requireSignIn } from './staff-pages.js';
+import { peopleController, requireAdmin } from './people.controller.js';
+import { sharingController } from './sharing.controller.js';
 import { surveysController } from './surveys.controller.js';
 
 export function staffRoutes(container: Container, options: { secureCookies: boolean }): Router {
@@ -51,5 +53,24 @@ export function staffRoutes(container: Container, options: { secureCookies: bool
   router.post('/b/:bureau/surveys/:survey/schedule', manage, surveys.schedule);
   router.post('/b/:bureau/surveys/:survey/duplicate', manage, surveys.duplicate);
   router.post('/b/:bureau/surveys/:survey/delete', manage, surveys.remove);
+
+  const sharing = sharingController({ editor: container.editor, shareKit: container.shareKit, codes: container.codes, audit: container.audit, views, i18n });
+  router.get('/b/:bureau/surveys/:survey/share', manage, sharing.sharePage);
+  router.get('/b/:bureau/surveys/:survey/qr.svg', manage, sharing.qrSvg);
+  router.get('/b/:bureau/surveys/:survey/qr.png', manage, sharing.qrPng);
+  router.get('/b/:bureau/surveys/:survey/poster', manage, sharing.poster);
+  router.get('/b/:bureau/surveys/:survey/codes', manage, sharing.codesPage);
+  router.post('/b/:bureau/surveys/:survey/codes', manage, sharing.generateCodes);
+  router.post('/b/:bureau/surveys/:survey/codes/:batch/revoke', manage, sharing.revokeBatch);
+
+  const people = peopleController({ models: container.models, accounts: container.accounts, bureaus: container.bureaus, directory: container.directory, audit: container.audit, views, i18n });
+  router.get('/b/:bureau/staff', manage, people.staffList);
+  router.post('/b/:bureau/staff', manage, people.addStaff);
+  router.post('/b/:bureau/staff/:user/revoke/:role', manage, people.revokeRole);
+  router.get('/b/:bureau/audit', manage, people.bureauAudit);
+  router.get('/admin/bureaus', requireAdmin, people.adminBureaus);
+  router.post('/admin/bureaus', requireAdmin, people.createBureau);
+  router.post('/admin/planners', requireAdmin, people.grantPlanner);
+  router.get('/admin/audit', requireAdmin, people.adminAudit);
   return router;
 }

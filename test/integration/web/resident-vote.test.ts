@@ -28,11 +28,14 @@ describe('a valid vote', () => {
   it('is stored once, counted, and answered with a receipt the resident can keep', async () => {
     const agent = newAgent(t.app);
     const res = expectStatus(await vote(agent, `${path}?lang=en`, validFields()), 303);
-    const [, receipt] = /\/thanks\/([0-9A-Z-]+)\?lang=en$/.exec(res.headers.location!)!;
-    expect(receipt).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}$/);
+    const [, receipt] = /\/thanks\/([0-9A-Z-]+)\?lang=en&sig=[\w-]{16}$/.exec(res.headers.location!)!;
+    expect(receipt).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     const thanks = await agent.get(res.headers.location!).expect(200);
     expect(thanks.text).toContain(receipt);
     expect(thanks.text).toContain('Thank you for taking part');
+    // A made-up receipt, or a real one without its signature, shows no thank-you page.
+    await agent.get(res.headers.location!.replace(/sig=[\w-]+/, 'sig=AAAAAAAAAAAAAAAA')).expect(404);
+    await agent.get(`${path}/thanks/AAAA-BBBB-CCCC`).expect(404);
 
     expect(await stored()).toBe(1);
     const response = await t.container.models.Response.findOne({ survey: survey._id }).lean();
