@@ -121,10 +121,11 @@ export function buildSubmissionSchema(questions: readonly Question[], districtId
     additionalProperties: false,
     required: ['answers', 'otherText'],
     properties: {
-      answers: { type: 'object', additionalProperties: false, properties: answerProperties, required, allOf: conditions },
+      // JSON Schema forbids an empty allOf: leave it out when the survey has no conditions or "other" options.
+      answers: { type: 'object', additionalProperties: false, properties: answerProperties, required, ...(conditions.length > 0 ? { allOf: conditions } : {}) },
       otherText: { type: 'object', additionalProperties: false, properties: otherProperties },
     },
-    allOf: otherRules,
+    ...(otherRules.length > 0 ? { allOf: otherRules } : {}),
   };
 }
 

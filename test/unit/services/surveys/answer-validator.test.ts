@@ -108,4 +108,13 @@ describe('answer validator', () => {
     expect(visibleQuestionIds(definition.questions, { victim: 'no' }).has('crime-kind')).toBe(false);
     expect(visibleQuestionIds(definition.questions, {}).has('crime-kind')).toBe(false);
   });
+
+  it('compiles a survey without conditions or "other" options', () => {
+    const plain = new SurveyDefinitionValidator(ajv).validate({
+      ...everyTypeDefinition(),
+      questions: [{ id: 'safe', type: 'rating', title: { 'zh-CN': '安全吗', en: 'Safe?' }, required: true, scale: 5, lowLabel: { 'zh-CN': '不', en: 'No' }, highLabel: { 'zh-CN': '是', en: 'Yes' } }],
+    });
+    const compiled = cache.get('plain', 1, plain.questions, []);
+    expect(compiled.validate({ answers: { safe: 3 }, otherText: {} })).toEqual({ answers: { safe: 3 }, otherText: {} });
+  });
 });
