@@ -7,7 +7,6 @@ import cookieParser from 'cookie-parser';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Types } from 'mongoose';
 import { CSRF_COOKIE, FormTokens } from '../server/services/voting/form-token.js';
-import { generateReceipt } from '../server/services/voting/receipt.js';
 import { parseVoteForm } from '../server/services/voting/vote-form-parser.js';
 import type { Container } from '../server/container.js';
 import { ValidationError } from '../server/errors/index.js';
@@ -63,7 +62,8 @@ function bareVoteApp(container: Container, tokens: FormTokens, published: Awaite
       res.status(422).json(error.problems);
       return;
     }
-    res.redirect(303, `${target.path}/thanks/${generateReceipt()}?lang=${LOCALE}`);
+    const receipt = container.receipts.forSubmission(target.surveyId, token.submissionId);
+    res.redirect(303, `${target.path}/thanks/${receipt}?lang=${LOCALE}&sig=${container.receipts.sign(target.surveyId, receipt)}`);
   });
   const onError: ErrorRequestHandler = (error: { status?: number; message?: string }, _req, res, _next) => {
     res.status(error.status ?? 500).type('text').send(String(error.message));
