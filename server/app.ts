@@ -6,6 +6,7 @@ import type { Container } from './container.js';
 import { projectRoot } from './paths.js';
 import { bureauController } from './web/resident/bureau.controller.js';
 import { homeController } from './web/resident/home.controller.js';
+import { publicResultsController } from './web/resident/results.controller.js';
 import { shareLinksController } from './web/resident/share-links.controller.js';
 import { surveyController } from './web/resident/survey.controller.js';
 import { accessLog } from './web/shared/access-log.js';
@@ -28,6 +29,8 @@ export function createApp(container: Container): Express {
   app.use(accessLog(logger));
   app.use(securityHeaders({ https }));
   app.use('/static', express.static(path.join(projectRoot(), 'public'), { maxAge: '1d', index: false, fallthrough: true }));
+  // Chart.js is served from the installed package, never from a CDN.
+  app.get('/static/vendor/chart.umd.min.js', (_req, res) => res.sendFile(path.join(projectRoot(), 'node_modules', 'chart.js', 'dist', 'chart.umd.min.js'), { maxAge: '7d' }));
   app.use(cookieParser(config.secret));
   app.use(negotiateLocale(i18n, { secureCookies: https }));
 
@@ -39,6 +42,7 @@ export function createApp(container: Container): Express {
   app.get('/b/:bureau/s/:survey', survey.show);
   app.post('/b/:bureau/s/:survey', formBody, survey.vote);
   app.get('/b/:bureau/s/:survey/thanks/:receipt', survey.thanks);
+  app.get('/b/:bureau/s/:survey/results', publicResultsController({ directory: container.directory, tallies: container.tallies, views, i18n, smallCellMin: config.smallCellMin }));
   const shareLinks = shareLinksController({ models: container.models, directory: container.directory, views });
   app.get('/s/:code', shareLinks.shortLink);
   app.get('/embed/b/:bureau/s/:survey', shareLinks.embed);

@@ -18,6 +18,7 @@ export interface Config {
   readonly minFillSeconds: number;
   readonly voteRateLimit: number;
   readonly voteRateWindowSeconds: number;
+  readonly smallCellMin: number;
   readonly sessionIdleMinutes: number;
   readonly sessionMaxHours: number;
   readonly demoData: 'auto' | 'true' | 'false';
@@ -114,6 +115,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     minFillSeconds: read('minFillSeconds') as number,
     voteRateLimit: read('voteRateLimit') as number,
     voteRateWindowSeconds: read('voteRateWindowSeconds') as number,
+    smallCellMin: read('smallCellMin') as number,
     sessionIdleMinutes: read('sessionIdleMinutes') as number,
     sessionMaxHours: read('sessionMaxHours') as number,
     demoData: read('demoData') as Config['demoData'],

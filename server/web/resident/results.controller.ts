@@ -1,0 +1,35 @@
+/** GET /b/:bureau/s/:survey/results: the public results of a survey whose settings publish them; no free text. */
+import type { RequestHandler } from 'express';
+import { NotFoundError } from '../../errors/index.js';
+import type { I18n } from '../../i18n/i18n.js';
+import { questionResults } from '../../services/dashboards/question-results.js';
+import { smallCellProtected } from '../../services/dashboards/statistics.js';
+import type { TallyService } from '../../services/tallies/tally.service.js';
+import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
+import { renderPage } from '../shared/render-page.js';
+import { resultsViewModel } from '../shared/results.view-model.js';
+import type { ViewRenderer } from '../shared/view-renderer.js';
+import { findPublishedSurvey, pageLocale, publicResultsHref } from './resident-pages.js';
+
+export function publicResultsController(deps: { directory: SurveyDirectory; tallies: TallyService; views: ViewRenderer; i18n: I18n; smallCellMin: number }): RequestHandler {
+  return async (req, res) => {
+    const { bureau, survey, status } = await findPublishedSurvey(deps.directory, req);
+    if (!publicResultsHref(bureau, survey, status)) throw new NotFoundError();
+    const locale = pageLocale(res, survey.defaultLocale);
+    const tally = await deps.tallies.get(survey._id);
+    const total = tally?.total ?? 0;
+    const results = questionResults({ questions: survey.questions, bureau, total, tallies: tally?.questions ?? {}, smallCellThreshold: deps.smallCellMin });
+    const now = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: bureau.timezone }).format(new Date());
+    res.setHeader('Cache-Control', 'public, max-age=60');
+    renderPage(deps.views, res, 'pages/resident/results', {
+      pageTitle: deps.i18n.translate(locale, 'results.title', { title: survey.title[locale] }),
+      bureau: { name: bureau.name[locale], href: `/b/${bureau.slug}` },
+      title: survey.title[locale],
+      total,
+      asOf: deps.i18n.translate(locale, 'results.asOf', { date: now }),
+      smallCell: smallCellProtected(total, deps.smallCellMin) ? deps.i18n.translate(locale, 'results.smallCell', { threshold: deps.smallCellMin }) : null,
+      questions: resultsViewModel(results, deps.i18n, locale),
+      scripts: ['/static/vendor/chart.umd.min.js', '/static/js/results-charts.js'],
+    }, { locale });
+  };
+}

@@ -1,0 +1,51 @@
+/** Formats question results for a page in one language: percentages, intervals, labels. Shared by public and staff pages. */
+import type { I18n, Locale } from '../../i18n/i18n.js';
+import type { QuestionResult } from '../../services/dashboards/question-results.js';
+
+export function formatShare(value: number | null, locale: Locale): string {
+  if (value === null) return '—';
+  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
+}
+
+const formatNumber = (value: number | null | undefined, locale: Locale, digits = 2) =>
+  value === null || value === undefined ? '—' : new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+
+export function resultsViewModel(results: QuestionResult[], i18n: I18n, locale: Locale) {
+  const t = (key: string, params?: Record<string, unknown>) => i18n.translate(locale, key, params);
+  const text = (value: { 'zh-CN': string; en: string } | null) => (value ? value[locale] || value['zh-CN'] : '');
+  return results.map((result, index) => {
+    const base = { number: index + 1, id: result.question.id, title: text(result.question.title), answered: result.answered, answeredText: t('results.answered', { count: result.answered }) };
+    const rows = 'rows' in result ? result.rows.map((row) => ({ label: text(row.label) || row.id, count: row.count, share: formatShare(row.share, locale), percent: row.share === null ? null : Math.round(row.share * 1000) / 10 })) : [];
+    switch (result.kind) {
+      case 'text':
+        return { ...base, isText: true, textNote: t('results.textNotPublished', { count: result.answered }) };
+      case 'ranking': {
+        const n = result.question.type === 'ranking' ? result.question.rankCount : 0;
+        return {
+          ...base,
+          isRanking: true,
+          rankingNote: t('results.bordaNote', { count: n, count2: Math.max(n - 1, 0) }),
+          items: result.items.map((item, position) => ({ position: position + 1, label: text(item.label) || item.id, firstChoice: item.firstChoice, firstChoiceShare: formatShare(item.firstChoiceShare, locale), bordaMean: formatNumber(item.bordaMean, locale), bordaValue: item.bordaMean })),
+        };
+      }
+      case 'rating':
+        return {
+          ...base,
+          isChoice: true,
+          rows,
+          summary: result.mean
+            ? result.mean.low === null
+              ? t('results.meanNoInterval', { mean: formatNumber(result.mean.mean, locale) })
+              : t('results.mean', { mean: formatNumber(result.mean.mean, locale), low: formatNumber(result.mean.low, locale), high: formatNumber(result.mean.high, locale) })
+            : null,
+          summary2: result.topBox && result.topBox.share !== null
+            ? t('results.topBox', { top: result.question.type === 'rating' && result.question.scale === 10 ? '9–10' : '4–5', share: formatShare(result.topBox.share, locale), low: formatShare(result.topBox.low, locale), high: formatShare(result.topBox.high, locale) })
+            : null,
+        };
+      case 'yes-no':
+        return { ...base, isChoice: true, rows, summary: result.yes.share === null ? null : t('results.yesShare', { share: formatShare(result.yes.share, locale), low: formatShare(result.yes.low, locale), high: formatShare(result.yes.high, locale) }) };
+      default:
+        return { ...base, isChoice: true, rows, note: result.multiple ? t('results.multipleNote') : null };
+    }
+  });
+}
