@@ -1,0 +1,53 @@
+/**
+ * Recomputes a survey's tally from its raw responses and lists every counter that differs. Streams the
+ * responses (a cursor, one at a time), so it works on a million of them without holding them in memory.
+ */
+import type { Types } from 'mongoose';
+import type { Models } from '../../models/index.js';
+import type { SurveyResponse } from '../../models/response.model.js';
+import type { Survey } from '../../models/survey.model.js';
+import { addIncrements, responseIncrements, type Increments } from './tally-increments.js';
+
+export interface TallyDifference {
+  path: string;
+  tally: number;
+  recomputed: number;
+}
+
+/** Counters of refused votes have no responses to recompute them from. */
+const NOT_FROM_RESPONSES = /^integrity\.(duplicate|rateLimited|refused|invalid)$/;
+
+/** "questions.q1.options.a" → number, for every numeric leaf of the tally document. */
+export function flattenCounters(value: unknown, prefix = '', into: Increments = {}): Increments {
+  if (typeof value === 'number') {
+    into[prefix] = value;
+  } else if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, child] of Object.entries(value)) flattenCounters(child, prefix ? `${prefix}.${key}` : key, into);
+  }
+  return into;
+}
+
+export class TallyVerifier {
+  constructor(private readonly models: Models) {}
+
+  async recompute(survey: Pick<Survey, '_id' | 'questions'>): Promise<Increments> {
+    const sums: Increments = {};
+    const cursor = this.models.Response.find({ survey: survey._id }, { answers: 1, day: 1, district: 1, channel: 1 }).lean<SurveyResponse>().cursor({ batchSize: 1000 });
+    for await (const response of cursor) addIncrements(sums, responseIncrements(survey.questions, response as SurveyResponse));
+    return sums;
+  }
+
+  async verify(surveyId: Types.ObjectId): Promise<{ responses: number; tallyTotal: number; differences: TallyDifference[] }> {
+    const survey = await this.models.Survey.findById(surveyId, { questions: 1 }).lean<Pick<Survey, '_id' | 'questions'>>();
+    if (!survey) throw new Error(`No survey ${String(surveyId)}`);
+    const tally = await this.models.Tally.findOne({ survey: surveyId }, { total: 1, byDay: 1, byDistrict: 1, byChannel: 1, questions: 1, integrity: 1 }).lean();
+    const stored = flattenCounters({ total: tally?.total, byDay: tally?.byDay, byDistrict: tally?.byDistrict, byChannel: tally?.byChannel, questions: tally?.questions, integrity: tally?.integrity });
+    const recomputed = await this.recompute(survey);
+    const paths = new Set([...Object.keys(stored), ...Object.keys(recomputed)].filter((path) => !NOT_FROM_RESPONSES.test(path)));
+    const differences = [...paths]
+      .map((path) => ({ path, tally: stored[path] ?? 0, recomputed: recomputed[path] ?? 0 }))
+      .filter((d) => d.tally !== d.recomputed)
+      .sort((a, b) => a.path.localeCompare(b.path));
+    return { responses: recomputed.total ?? 0, tallyTotal: tally?.total ?? 0, differences };
+  }
+}

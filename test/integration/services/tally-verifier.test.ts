@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TallyVerifier } from '../../../server/services/tallies/tally-verifier.js';
+import { createTestApp, type TestApp } from '../../utils/test-app.js';
+import { createBureauWithSurvey, expectStatus, newAgent, validFields, vote } from '../../utils/resident.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ MINYI_MIN_FILL_SECONDS: '0' });
+});
+afterAll(async () => t?.close());
+
+describe('tallies:verify', () => {
+  it('finds the tallies equal to a recount of the raw responses after concurrent voting, and reports a tampered counter', async () => {
+    const { survey, path } = await createBureauWithSurvey(t.container);
+    const districts = ['wuxing', 'nanxun', 'deqing'];
+    const results = await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        vote(newAgent(t.app), path, validFields({ district: districts[i % 3], safety: String((i % 5) + 1), victim: i % 4 === 0 ? 'yes' : 'no', 'crime-kind': i % 4 === 0 ? ['theft'] : undefined, 'concerns.rank.1': i % 2 ? 'fraud' : 'burglary', 'concerns.rank.2': i % 2 ? 'burglary' : 'fraud' })),
+      ),
+    );
+    for (const res of results) expectStatus(res, 303);
+    await t.container.tallyWriter.drain();
+    const verifier = new TallyVerifier(t.container.models);
+    const clean = await verifier.verify(survey._id);
+    expect(clean).toEqual({ responses: 120, tallyTotal: 120, differences: [] });
+
+    await t.container.models.Tally.updateOne({ survey: survey._id }, { $inc: { 'questions.safety.options.3': 2 } });
+    const tampered = await verifier.verify(survey._id);
+    expect(tampered.differences).toEqual([{ path: 'questions.safety.options.3', tally: 26, recomputed: 24 }]);
+  });
+});
