@@ -12,6 +12,7 @@ import { PasswordHasher } from './services/accounts/password-hasher.js';
 import { PasswordPolicy } from './services/accounts/password-policy.js';
 import { AuditLog } from './services/audit/audit-log.js';
 import { BureauService } from './services/bureaus/bureau.service.js';
+import { DashboardService } from './services/dashboards/dashboard.service.js';
 import { DemoSeeder } from './services/demo/demo-seeder.js';
 import { AnswerValidatorCache } from './services/surveys/answer-validator.js';
 import { SurveyDefinitionValidator } from './services/surveys/survey-definition-validator.js';
@@ -58,6 +59,7 @@ export interface Container {
   audit: AuditLog;
   editor: SurveyEditor;
   shareKit: ShareKit;
+  dashboards: DashboardService;
   demo: DemoSeeder;
 }
 
@@ -130,6 +132,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     accounts,
     audit,
     shareKit: new ShareKit(config.publicUrl),
+    dashboards: new DashboardService(models),
     editor: new SurveyEditor(models, { validator: parts.definitionValidator, tallies, directory, audit, templates: parts.templates }),
     demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts),
   };

@@ -20,16 +20,18 @@
     var figure = document.createElement('figure');
     figure.className = 'chart';
     var canvas = document.createElement('canvas');
-    canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', table.getAttribute('data-chart-title') || '');
     canvas.height = Math.max(120, labels.length * 34);
+    // The chart's own numbers are in the table below it; screen readers read the table.
+    figure.setAttribute('aria-hidden', 'true');
     figure.appendChild(canvas);
     table.parentNode.insertBefore(figure, table);
+    var line = table.getAttribute('data-chart') === 'line';
+    if (line) canvas.height = 220;
     new window.Chart(canvas, {
-      type: 'bar',
-      data: { labels: labels, datasets: [{ data: values, backgroundColor: '#0b57a4' }] },
+      type: line ? 'line' : 'bar',
+      data: { labels: labels, datasets: [{ data: values, backgroundColor: '#0b57a4', borderColor: '#0b57a4', pointRadius: line ? 2 : 0 }] },
       options: {
-        indexAxis: 'y',
+        indexAxis: line ? 'x' : 'y',
         responsive: true,
         maintainAspectRatio: false,
         animation: false,

@@ -3,6 +3,7 @@ import express, { Router } from 'express';
 import type { Container } from '../../container.js';
 import type { Locale } from '../../i18n/i18n.js';
 import { authController } from './auth.controller.js';
+import { dashboardController } from './dashboard.controller.js';
 import { staffHomeController } from './home.controller.js';
 import { staffSession } from './staff-session.js';
 import { loadBureau, requireSignIn } from './staff-pages.js';
@@ -53,6 +54,10 @@ export function staffRoutes(container: Container, options: { secureCookies: bool
   router.post('/b/:bureau/surveys/:survey/schedule', manage, surveys.schedule);
   router.post('/b/:bureau/surveys/:survey/duplicate', manage, surveys.duplicate);
   router.post('/b/:bureau/surveys/:survey/delete', manage, surveys.remove);
+
+  const dashboard = dashboardController({ editor: container.editor, dashboards: container.dashboards, views, i18n, smallCellMin: config.smallCellMin });
+  router.get('/b/:bureau/surveys/:survey/results', read, dashboard.results);
+  router.get('/b/:bureau/surveys/:survey/results/text/:question', read, dashboard.texts);
 
   const sharing = sharingController({ editor: container.editor, shareKit: container.shareKit, codes: container.codes, audit: container.audit, views, i18n });
   router.get('/b/:bureau/surveys/:survey/share', manage, sharing.sharePage);

@@ -141,6 +141,7 @@ export function surveysController(deps: SurveysControllerDeps) {
       closesAt: dateToZonedWallTime(survey.closesAt, bureau.timezone),
       transitions,
       links: {
+        results: `${at}/results`,
         edit: `${at}/edit`,
         previewZh: `${at}/preview?lang=zh-CN`,
         previewEn: `${at}/preview?lang=en`,
