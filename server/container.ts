@@ -13,6 +13,7 @@ import { PasswordPolicy } from './services/accounts/password-policy.js';
 import { AuditLog } from './services/audit/audit-log.js';
 import { BureauService } from './services/bureaus/bureau.service.js';
 import { DashboardService } from './services/dashboards/dashboard.service.js';
+import { Exporter } from './services/dashboards/exports.js';
 import { DemoSeeder } from './services/demo/demo-seeder.js';
 import { AnswerValidatorCache } from './services/surveys/answer-validator.js';
 import { SurveyDefinitionValidator } from './services/surveys/survey-definition-validator.js';
@@ -60,6 +61,7 @@ export interface Container {
   editor: SurveyEditor;
   shareKit: ShareKit;
   dashboards: DashboardService;
+  exporter: Exporter;
   demo: DemoSeeder;
 }
 
@@ -133,6 +135,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     audit,
     shareKit: new ShareKit(config.publicUrl),
     dashboards: new DashboardService(models),
+    exporter: new Exporter(models),
     editor: new SurveyEditor(models, { validator: parts.definitionValidator, tallies, directory, audit, templates: parts.templates }),
     demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts),
   };

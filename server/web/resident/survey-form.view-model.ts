@@ -33,6 +33,7 @@ export function buildSurveyFormModel(input: SurveyFormInput) {
   const { bureau, survey, locale } = input;
   const values = input.values ?? {};
   const errorOf = new Map((input.errors ?? []).map((e) => [e.questionId, e.message]));
+  const otherTextErrors = new Set((input.errors ?? []).filter((e) => e.aboutOtherText).map((e) => e.questionId));
   const text = (t: { 'zh-CN': string; en: string } | undefined) => (t ? t[locale] || t['zh-CN'] : '');
   const byId = new Map(survey.questions.map((q) => [q.id, q]));
 
@@ -122,7 +123,7 @@ export function buildSurveyFormModel(input: SurveyFormInput) {
 
   const errorSummary = [
     ...(input.codeError ? [{ href: '#code', message: input.codeError }] : []),
-    ...questions.filter((q) => q.error).map((q) => ({ href: `#${String(q.firstInputId)}`, message: q.error })),
+    ...questions.filter((q) => q.error).map((q) => ({ href: `#${otherTextErrors.has(String(q.id)) ? `q-${String(q.id)}-other-text` : String(q.firstInputId)}`, message: q.error })),
   ];
   return {
     pageTitle: text(survey.title),

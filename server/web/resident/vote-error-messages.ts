@@ -36,6 +36,8 @@ const priority = (problem: FieldProblem) => {
 export interface QuestionError {
   questionId: string;
   message: string;
+  /** The problem is with the "other, please specify" text, so the summary links to that field. */
+  aboutOtherText: boolean;
 }
 
 /** One message per question (the first problem found), in question order. */
@@ -53,7 +55,7 @@ export function questionErrors(questions: readonly Question[], problems: readonl
       max: question.type === 'multiple' ? (question.maxSelections ?? question.options.length) : question.type === 'text' ? question.maxLength : OTHER_TEXT_MAX_LENGTH,
       count: question.type === 'ranking' ? question.rankCount : 0,
     };
-    errors.push({ questionId: question.id, message: i18n.translate(locale, `vote.errors.${messageKey(question, problem, isOther)}`, params) });
+    errors.push({ questionId: question.id, message: i18n.translate(locale, `vote.errors.${messageKey(question, problem, isOther)}`, params), aboutOtherText: isOther });
   }
   return errors;
 }

@@ -11,6 +11,9 @@ import { DashboardService } from '../../services/dashboards/dashboard.service.js
 import { questionResults } from '../../services/dashboards/question-results.js';
 import { crossTab, smallCellProtected, wordCounts } from '../../services/dashboards/statistics.js';
 import type { SurveyEditor } from '../../services/surveys/survey-editor.service.js';
+import type { AuditLog } from '../../services/audit/audit-log.js';
+import { Exporter } from '../../services/dashboards/exports.js';
+import { pipeline } from 'node:stream/promises';
 import { formatShare, resultsViewModel } from '../shared/results.view-model.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
 import { bureauNav, currentBureau, renderStaffPage, staffUser } from './staff-pages.js';
@@ -18,7 +21,7 @@ import { bureauNav, currentBureau, renderStaffPage, staffUser } from './staff-pa
 const TEXT_PAGE_SIZE = 20;
 const CROSS_TAB_TYPES = new Set(['single', 'multiple', 'yes-no', 'rating', 'district', 'ranking']);
 
-export function dashboardController(deps: { editor: SurveyEditor; dashboards: DashboardService; views: ViewRenderer; i18n: I18n; smallCellMin: number }) {
+export function dashboardController(deps: { editor: SurveyEditor; dashboards: DashboardService; exporter: Exporter; audit: AuditLog; views: ViewRenderer; i18n: I18n; smallCellMin: number }) {
   const t = (res: Response, key: string, params?: Record<string, unknown>) => deps.i18n.translate(res.locals.locale as Locale, key, params);
 
   async function loadSurvey(req: Request, res: Response): Promise<Survey> {
@@ -110,7 +113,12 @@ export function dashboardController(deps: { editor: SurveyEditor; dashboards: Da
       filterFields: filterFields(filter),
       crossTabQuestions: choiceQuestions.map((q) => ({ value: q.id, label: q.title[locale], rowSelected: q.id === rowsQuestion?.id, colSelected: q.id === colsQuestion?.id })),
       crossTab: crossTabModel,
-      exports: [],
+      exports: [
+        { href: `${base}/export/responses.csv${query ? `?${query}` : ''}`, label: 'responses.csv' },
+        { href: `${base}/export/responses.json${query ? `?${query}` : ''}`, label: 'responses.json' },
+        { href: `${base}/export/results.csv${query ? `?${query}` : ''}`, label: 'results.csv' },
+        { href: `${base}/export/results.json${query ? `?${query}` : ''}`, label: 'results.json' },
+      ],
       scripts: ['/static/vendor/chart.umd.min.js', '/static/js/results-charts.js'],
     });
   };
@@ -149,5 +157,26 @@ export function dashboardController(deps: { editor: SurveyEditor; dashboards: Da
     });
   };
 
-  return { results, texts };
+  /** GET …/export/:file: raw responses streamed (CSV or JSON), or the aggregated table; the filter applies. */
+  const exportFile: RequestHandler = async (req, res) => {
+    const survey = await loadSurvey(req, res);
+    const bureau = currentBureau(res);
+    const file = String(req.params.file);
+    if (!['responses.csv', 'responses.json', 'results.csv', 'results.json'].includes(file)) throw new NotFoundError();
+    const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
+    await deps.audit.record({ actor: staffUser(res), action: 'export', bureau: bureau._id, target: { kind: 'survey', id: String(survey._id), label: survey.slug }, details: { file, filter } });
+    const [kind, format] = file.split('.') as ['responses' | 'results', 'csv' | 'json'];
+    res.setHeader('Content-Disposition', `attachment; filename="${survey.slug}-${file}"`);
+    res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+    if (kind === 'responses') {
+      await pipeline(format === 'csv' ? deps.exporter.responsesCsv(survey, filter) : deps.exporter.responsesJson(survey, filter), res);
+      return;
+    }
+    const counts = await deps.dashboards.counts(survey, filter);
+    const computed = questionResults({ questions: survey.questions, bureau, total: counts.total, tallies: counts.questions, smallCellThreshold: deps.smallCellMin });
+    if (format === 'csv') res.send(Exporter.resultsCsv(computed));
+    else res.send(JSON.stringify({ survey: survey.slug, filter, total: counts.total, rows: Exporter.resultsRows(computed) }, null, 2));
+  };
+
+  return { results, texts, exportFile };
 }

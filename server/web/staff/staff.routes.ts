@@ -55,9 +55,10 @@ export function staffRoutes(container: Container, options: { secureCookies: bool
   router.post('/b/:bureau/surveys/:survey/duplicate', manage, surveys.duplicate);
   router.post('/b/:bureau/surveys/:survey/delete', manage, surveys.remove);
 
-  const dashboard = dashboardController({ editor: container.editor, dashboards: container.dashboards, views, i18n, smallCellMin: config.smallCellMin });
+  const dashboard = dashboardController({ editor: container.editor, dashboards: container.dashboards, exporter: container.exporter, audit: container.audit, views, i18n, smallCellMin: config.smallCellMin });
   router.get('/b/:bureau/surveys/:survey/results', read, dashboard.results);
   router.get('/b/:bureau/surveys/:survey/results/text/:question', read, dashboard.texts);
+  router.get('/b/:bureau/surveys/:survey/export/:file', read, dashboard.exportFile);
 
   const sharing = sharingController({ editor: container.editor, shareKit: container.shareKit, codes: container.codes, audit: container.audit, views, i18n });
   router.get('/b/:bureau/surveys/:survey/share', manage, sharing.sharePage);

@@ -158,11 +158,16 @@ describe('mistakes', () => {
     expect(res.text).toContain('There is a problem');
     expect(res.text).toContain(message);
     expect(res.text).toMatch(/<title>Error: /);
-    expect(res.text).toMatch(/<a href="#q-[a-z-]+-input">/);
+    expect(res.text).toMatch(/<a href="#q-[a-z-]+-(input|other-text)">/);
     expect(res.text).toMatch(/class="field-error" id="q-[a-z-]+-error"/);
     if (!('district' in overrides)) expect(res.text).toContain('value="wuxing" selected');
     if (!('advice' in overrides)) expect(res.text).toContain('>多巡逻 more patrols</textarea>');
     expect(await stored()).toBe(0);
+  });
+
+  it('links an error about the "other" text to that text field', async () => {
+    const res = expectStatus(await vote(newAgent(t.app), `${path}?lang=en`, validFields({ district: 'other' })), 422);
+    expect(res.text).toContain('<a href="#q-district-other-text">Tell us what “other” means');
   });
 
   it('gives the messages in Chinese on a Chinese page', async () => {
