@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvCell } from '../../../server/services/dashboards/exports.js';
+import { createTestApp, type TestApp } from '../../utils/test-app.js';
+import { createBureauWithSurvey, expectStatus, newAgent, validFields, vote } from '../../utils/resident.js';
+import { createStaff, signedInAgent, type StaffAgent } from '../../utils/staff.js';
+
+let t: TestApp;
+let analyst: StaffAgent;
+const at = '/staff/b/test-bureau/surveys/every-type/export';
+
+/** A small CSV reader (quotes, doubled quotes, CRLF) to read exports back. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 1; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; }
+    else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i += 1; }
+    else cell += c;
+  }
+  return rows;
+}
+
+beforeAll(async () => {
+  t = await createTestApp({ MINYI_MIN_FILL_SECONDS: '0', MINYI_SMALL_CELL_MIN: '1' });
+  const { survey } = await createBureauWithSurvey(t.container);
+  expectStatus(await vote(newAgent(t.app), '/b/test-bureau/s/every-type', validFields({ advice: '=cmd|" /C calc"!A0', district: 'nanxun' })), 303);
+  expectStatus(await vote(newAgent(t.app), '/b/test-bureau/s/every-type', validFields({ victim: 'yes', 'crime-kind': ['theft', 'other'], 'crime-kind.other': '诈骗，"电话"', district: 'wuxing' })), 303);
+  await t.container.tallyWriter.drain();
+  await createStaff(t.container, 'analyst@test.cn', [{ role: 'analyst', bureau: survey.bureau }]);
+  analyst = await signedInAgent(t.app, 'analyst@test.cn');
+});
+afterAll(async () => t?.close());
+
+describe('exports', () => {
+  it('neutralises cells a spreadsheet would run as formulas', () => {
+    expect(csvCell('=1+1')).toBe("'=1+1");
+    expect(csvCell('+86 10')).toBe("'+86 10");
+    expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvCell('-5')).toBe('-5');
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+  });
+
+  it('exports raw responses as CSV with a byte-order mark, one column per question or option, and no client data', async () => {
+    const res = await analyst.get(`${at}/responses.csv`).buffer(true).parse((r, done) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => done(null, Buffer.concat(chunks).toString('utf8')));
+    }).expect(200);
+    expect(res.headers['content-type']).toContain('text/csv');
+    expect(res.headers['content-disposition']).toContain('every-type-responses.csv');
+    const text = res.body as string;
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    const rows = parseCsv(text.slice(1));
+    expect(rows[0]).toEqual(['day', 'district', 'channel', 'language', 'concerns.rank1', 'concerns.rank2', 'concerns.rank3', 'concerns.other_text', 'district', 'district.other_text', 'safety', 'victim', 'crime-kind.theft', 'crime-kind.fraud', 'crime-kind.assault', 'crime-kind.other', 'crime-kind.other_text', 'patrols', 'advice']);
+    expect(rows).toHaveLength(3);
+    expect(rows[1]![rows[0]!.indexOf('advice')]).toBe('\'=cmd|" /C calc"!A0');
+    expect(rows[2]![rows[0]!.indexOf('crime-kind.theft')]).toBe('1');
+    expect(rows[2]![rows[0]!.indexOf('crime-kind.fraud')]).toBe('0');
+    expect(rows[2]![rows[0]!.indexOf('crime-kind.other_text')]).toBe('诈骗，"电话"');
+    expect(text).not.toMatch(/clientHash|submissionId|receipt/);
+    expect(await t.container.models.AuditEntry.countDocuments({ action: 'export' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('applies the dashboard filter to exports, and gives JSON too', async () => {
+    const json = await analyst.get(`${at}/responses.json?district=wuxing`).expect(200);
+    const parsed = JSON.parse(json.text) as Array<{ district: string; answers: Record<string, unknown> }>;
+    expect(parsed).toHaveLength(1);
+    expect(parsed[0]).toMatchObject({ district: 'wuxing', answers: { victim: 'yes' } });
+    const results = await analyst.get(`${at}/results.json`).expect(200);
+    const table = JSON.parse(results.text) as { total: number; rows: Array<{ question: string; answer: string; count: number; share: number | null }> };
+    expect(table.total).toBe(2);
+    expect(table.rows).toContainEqual({ question: 'victim', answer: 'yes', count: 1, share: 0.5 });
+    const csv = await analyst.get(`${at}/results.csv`).expect(200);
+    expect(csv.text).toContain('victim,yes,1,0.5');
+  });
+
+  it('is refused to other bureaus and for unknown files', async () => {
+    await analyst.get(`${at}/secrets.csv`).expect(404);
+    await createBureauWithSurvey(t.container, { slug: 'elsewhere' });
+    await analyst.get('/staff/b/elsewhere/surveys/every-type/export/responses.csv').expect(404);
+  });
+});
