@@ -15,6 +15,8 @@ import { errorHandler, notFound } from './web/shared/error-handler.js';
 import { negotiateLocale } from './web/shared/locale.js';
 import { requestId } from './web/shared/request-id.js';
 import { securityHeaders } from './web/shared/security-headers.js';
+import { apiRoutes } from './web/api/api.routes.js';
+import { staffSession } from './web/staff/staff-session.js';
 import { staffRoutes } from './web/staff/staff.routes.js';
 import { healthController } from './web/system/health.controller.js';
 
@@ -50,7 +52,16 @@ export function createApp(container: Container): Express {
   app.get('/s/:code', shareLinks.shortLink);
   app.get('/embed/b/:bureau/s/:survey', shareLinks.embed);
 
-  app.use('/staff', staffRoutes(container, { secureCookies: https }));
+  const session = staffSession({
+    connection: container.database.connection,
+    secret: config.secret,
+    secureCookies: https,
+    idleMinutes: config.sessionIdleMinutes,
+    maxHours: config.sessionMaxHours,
+    accounts: container.accounts,
+  });
+  app.use('/staff', staffRoutes(container, session));
+  app.use('/api/v1', apiRoutes(container, [session.sessions, session.currentUser]));
 
   app.use(notFound);
   app.use(errorHandler({ views, i18n, logger }));

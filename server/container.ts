@@ -10,6 +10,7 @@ import { projectRoot } from './paths.js';
 import { AccountService } from './services/accounts/account.service.js';
 import { PasswordHasher } from './services/accounts/password-hasher.js';
 import { PasswordPolicy } from './services/accounts/password-policy.js';
+import { ApiTokens } from './services/api/api-tokens.js';
 import { AuditLog } from './services/audit/audit-log.js';
 import { BureauService } from './services/bureaus/bureau.service.js';
 import { DashboardService } from './services/dashboards/dashboard.service.js';
@@ -62,6 +63,7 @@ export interface Container {
   shareKit: ShareKit;
   dashboards: DashboardService;
   exporter: Exporter;
+  apiTokens: ApiTokens;
   demo: DemoSeeder;
 }
 
@@ -136,6 +138,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     shareKit: new ShareKit(config.publicUrl),
     dashboards: new DashboardService(models),
     exporter: new Exporter(models),
+    apiTokens: new ApiTokens(models),
     editor: new SurveyEditor(models, { validator: parts.definitionValidator, tallies, directory, audit, templates: parts.templates }),
     demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts),
   };

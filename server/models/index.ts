@@ -1,5 +1,6 @@
 /** Binds the schemas to one connection, so tests and the server each get their own models. */
 import type { Connection, Model } from 'mongoose';
+import { apiTokenSchema, type ApiToken } from './api-token.model.js';
 import { auditEntrySchema, type AuditEntry } from './audit-entry.model.js';
 import { bureauSchema, type Bureau } from './bureau.model.js';
 import { invitationCodeSchema, invitationCodeUseSchema, type InvitationCode, type InvitationCodeUse } from './invitation-code.model.js';
@@ -21,6 +22,7 @@ export interface Models {
   InvitationCodeUse: Model<InvitationCodeUse>;
   User: Model<User>;
   AuditEntry: Model<AuditEntry>;
+  ApiToken: Model<ApiToken>;
 }
 
 export function createModels(connection: Connection): Models {
@@ -35,6 +37,7 @@ export function createModels(connection: Connection): Models {
     InvitationCodeUse: connection.model<InvitationCodeUse>('InvitationCodeUse', invitationCodeUseSchema),
     User: connection.model<User>('User', userSchema),
     AuditEntry: connection.model<AuditEntry>('AuditEntry', auditEntrySchema),
+    ApiToken: connection.model<ApiToken>('ApiToken', apiTokenSchema),
   };
 }
 
@@ -48,4 +51,4 @@ export async function ensureIndexes(models: Models): Promise<void> {
   }
 }
 
-export type { TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, Tally };
+export type { ApiToken, TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, Tally };

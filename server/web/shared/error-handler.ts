@@ -31,6 +31,11 @@ export function errorHandler(deps: { views: ViewRenderer; i18n: I18n; logger: Lo
     res.setHeader('Cache-Control', 'no-store');
 
     const locale = ((res.locals.locale as Locale | undefined) ?? 'zh-CN') satisfies Locale;
+    const json = () => {
+      res.json({ error: { status: error.status, code: error.code, message, ...(error.isPublic && error.details !== undefined ? { details: error.details } : {}), requestId } });
+    };
+    // API clients get JSON whatever they accept.
+    if (res.locals.api) return json();
     res.format({
       html: () => {
         const code = deps.i18n.has(locale, `errors.${error.code}.heading`) ? error.code : error.status >= 500 ? 'internal_error' : 'bad_request';
@@ -50,9 +55,7 @@ export function errorHandler(deps: { views: ViewRenderer; i18n: I18n; logger: Lo
           res.type('html').send(`<!doctype html><meta charset="utf-8"><title>${error.status}</title><h1>${escapeHtml(model.heading)}</h1><p>${escapeHtml(model.body)}</p><p>${escapeHtml(requestId)}</p>`);
         }
       },
-      json: () => {
-        res.json({ error: { status: error.status, code: error.code, message, ...(error.isPublic && error.details !== undefined ? { details: error.details } : {}), requestId } });
-      },
+      json,
       default: () => {
         res.type('text').send(`${error.status} ${message} (${requestId})\n`);
       },

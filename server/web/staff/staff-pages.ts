@@ -49,7 +49,7 @@ export function currentBureau(res: Response): Bureau {
 }
 
 /** The bureau's sub-navigation, with only the sections the user may open. */
-export function bureauNav(res: Response, current: 'surveys' | 'staff' | 'audit', translate: (key: string) => string) {
+export function bureauNav(res: Response, current: 'surveys' | 'staff' | 'audit' | 'tokens', translate: (key: string) => string) {
   const bureau = currentBureau(res);
   const user = staffUser(res);
   const locale = res.locals.locale as Locale;
@@ -58,6 +58,7 @@ export function bureauNav(res: Response, current: 'surveys' | 'staff' | 'audit',
   if (canManage(user, bureau)) {
     links.push({ key: 'staff', href: `${base}/staff`, label: translate('staff.nav.staff') });
     links.push({ key: 'audit', href: `${base}/audit`, label: translate('staff.nav.audit') });
+    links.push({ key: 'tokens', href: `${base}/tokens`, label: translate('staff.nav.tokens') });
   }
   return { name: bureau.name[locale], links: links.map((link) => ({ ...link, current: link.key === current })) };
 }

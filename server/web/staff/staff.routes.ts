@@ -10,19 +10,12 @@ import { loadBureau, requireSignIn } from './staff-pages.js';
 import { peopleController, requireAdmin } from './people.controller.js';
 import { sharingController } from './sharing.controller.js';
 import { surveysController } from './surveys.controller.js';
+import { tokensController } from './tokens.controller.js';
 
-export function staffRoutes(container: Container, options: { secureCookies: boolean }): Router {
+export function staffRoutes(container: Container, session: ReturnType<typeof staffSession>): Router {
   const { config, views, i18n } = container;
   const translate = (locale: Locale, key: string) => i18n.translate(locale, key);
   const router = Router();
-  const session = staffSession({
-    connection: container.database.connection,
-    secret: config.secret,
-    secureCookies: options.secureCookies,
-    idleMinutes: config.sessionIdleMinutes,
-    maxHours: config.sessionMaxHours,
-    accounts: container.accounts,
-  });
   router.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
@@ -74,6 +67,10 @@ export function staffRoutes(container: Container, options: { secureCookies: bool
   router.post('/b/:bureau/staff', manage, people.addStaff);
   router.post('/b/:bureau/staff/:user/revoke/:role', manage, people.revokeRole);
   router.get('/b/:bureau/audit', manage, people.bureauAudit);
+  const tokens = tokensController({ apiTokens: container.apiTokens, audit: container.audit, views, i18n, publicUrl: config.publicUrl });
+  router.get('/b/:bureau/tokens', manage, tokens.list);
+  router.post('/b/:bureau/tokens', manage, tokens.create);
+  router.post('/b/:bureau/tokens/:token/revoke', manage, tokens.revoke);
   router.get('/admin/bureaus', requireAdmin, people.adminBureaus);
   router.post('/admin/bureaus', requireAdmin, people.createBureau);
   router.post('/admin/planners', requireAdmin, people.grantPlanner);

@@ -1,0 +1,134 @@
+/**
+ * /api/v1: read-only JSON for staff sessions and per-bureau API tokens. Every answer is JSON, errors
+ * included; another bureau's surveys are a 404, as in the workspace.
+ */
+import { pipeline } from 'node:stream/promises';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Types } from 'mongoose';
+import type { Container } from '../../container.js';
+import { AppError, NotFoundError } from '../../errors/index.js';
+import type { Bureau } from '../../models/bureau.model.js';
+import type { Survey } from '../../models/survey.model.js';
+import { canRead, isBureauStaff, type Principal } from '../../services/accounts/access.js';
+import { readFilter } from '../../services/dashboards/dashboard-filter.js';
+import { questionResults, type QuestionResult } from '../../services/dashboards/question-results.js';
+import { smallCellProtected } from '../../services/dashboards/statistics.js';
+import { definitionOf } from '../../services/surveys/survey-editor.service.js';
+import { effectiveStatus } from '../../services/voting/survey-availability.js';
+import { openApiDocument } from './openapi.js';
+
+/** Who is calling: a staff member (session) or a bureau (token). */
+type Caller = { kind: 'staff'; user: Principal } | { kind: 'token'; bureau: Types.ObjectId };
+
+class UnauthorizedError extends AppError {
+  constructor() {
+    super(401, 'unauthorized', 'Sign in to the workspace, or send a bureau API token as "Authorization: Bearer minyi_…".', { headers: { 'WWW-Authenticate': 'Bearer realm="minyi"' } });
+  }
+}
+
+function mayRead(caller: Caller, bureau: Bureau): boolean {
+  return caller.kind === 'token' ? String(caller.bureau) === String(bureau._id) : canRead(caller.user, bureau);
+}
+
+function seesDrafts(caller: Caller, bureau: Bureau): boolean {
+  return caller.kind === 'token' ? String(caller.bureau) === String(bureau._id) : isBureauStaff(caller.user, bureau);
+}
+
+/** Question results without the question definitions, for JSON. */
+function plainResult(result: QuestionResult): Record<string, unknown> {
+  const { question, ...rest } = result;
+  return { id: question.id, type: question.type, ...rest, ...('items' in rest ? { items: rest.items.map(({ label: _label, ...item }) => item) } : {}), ...('rows' in rest ? { rows: rest.rows.map(({ label: _label, ...row }) => row) } : {}) };
+}
+
+export function apiRoutes(container: Container, session: RequestHandler[]): Router {
+  const router = Router();
+  router.use((_req, res, next) => {
+    res.locals.api = true;
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(container.config.publicUrl));
+  });
+
+  const authenticate: RequestHandler = async (req, res, next) => {
+    const header = req.get('authorization');
+    if (header?.startsWith('Bearer ')) {
+      const bureau = await container.apiTokens.authenticate(header.slice(7).trim());
+      if (!bureau) throw new UnauthorizedError();
+      res.locals.caller = { kind: 'token', bureau } satisfies Caller;
+      return next();
+    }
+    if (res.locals.user) {
+      res.locals.caller = { kind: 'staff', user: res.locals.user as Principal } satisfies Caller;
+      return next();
+    }
+    throw new UnauthorizedError();
+  };
+  router.use(...session, authenticate);
+
+  const caller = (res: Response) => res.locals.caller as Caller;
+
+  async function loadSurvey(req: Request, res: Response): Promise<{ bureau: Bureau; survey: Survey }> {
+    const found = /^[a-z0-9-]{1,60}$/.test(String(req.params.bureau)) && /^[a-z0-9-]{1,60}$/.test(String(req.params.survey))
+      ? await container.directory.find(String(req.params.bureau), String(req.params.survey))
+      : null;
+    if (!found || !mayRead(caller(res), found.bureau) || (found.survey.status === 'draft' && !seesDrafts(caller(res), found.bureau))) throw new NotFoundError();
+    return found;
+  }
+
+  const summary = async (bureau: Bureau, survey: Survey) => ({
+    bureau: bureau.slug,
+    slug: survey.slug,
+    template: survey.template,
+    title: survey.title,
+    status: effectiveStatus(survey),
+    opensAt: survey.opensAt,
+    closesAt: survey.closesAt,
+    responses: await container.editor.responseCount(survey),
+  });
+
+  router.get('/surveys', async (_req, res) => {
+    const bureaus = (await container.models.Bureau.find().lean<Bureau[]>()).filter((b) => mayRead(caller(res), b));
+    const surveys = [];
+    for (const bureau of bureaus) {
+      for (const survey of await container.editor.list(bureau, seesDrafts(caller(res), bureau))) surveys.push(await summary(bureau, survey));
+    }
+    res.json({ surveys });
+  });
+
+  router.get('/surveys/:bureau/:survey', async (req, res) => {
+    const { bureau, survey } = await loadSurvey(req, res);
+    res.json({ ...(await summary(bureau, survey)), definition: definitionOf(survey) });
+  });
+
+  router.get('/surveys/:bureau/:survey/results', async (req, res) => {
+    const { bureau, survey } = await loadSurvey(req, res);
+    const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
+    const counts = await container.dashboards.counts(survey, filter);
+    const threshold = container.config.smallCellMin;
+    const results = questionResults({ questions: survey.questions, bureau, total: counts.total, tallies: counts.questions, smallCellThreshold: threshold });
+    res.json({ survey: survey.slug, total: counts.total, filter, smallCellProtected: smallCellProtected(counts.total, threshold), byDay: counts.byDay, byDistrict: counts.byDistrict, byChannel: counts.byChannel, questions: results.map(plainResult) });
+  });
+
+  const responses = (format: 'json' | 'csv'): RequestHandler => async (req, res) => {
+    const { bureau, survey } = await loadSurvey(req, res);
+    const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
+    const who = caller(res);
+    await container.audit.record({
+      actor: who.kind === 'staff' ? who.user : null,
+      actorEmail: who.kind === 'token' ? 'api token' : undefined,
+      action: 'export',
+      bureau: bureau._id,
+      target: { kind: 'survey', id: String(survey._id), label: survey.slug },
+      details: { via: 'api', format, filter },
+    });
+    res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+    await pipeline(format === 'csv' ? container.exporter.responsesCsv(survey, filter) : container.exporter.responsesJson(survey, filter), res);
+  };
+  router.get('/surveys/:bureau/:survey/responses', responses('json'));
+  router.get('/surveys/:bureau/:survey/responses.csv', responses('csv'));
+
+  router.use((_req, _res, next) => next(new NotFoundError('No such API route.')));
+  return router;
+}
