@@ -14,6 +14,7 @@ import { ApiTokens } from './services/api/api-tokens.js';
 import { AuditLog } from './services/audit/audit-log.js';
 import { BureauService } from './services/bureaus/bureau.service.js';
 import { DashboardService } from './services/dashboards/dashboard.service.js';
+import { ComparisonService } from './services/dashboards/comparison.service.js';
 import { Exporter } from './services/dashboards/exports.js';
 import { DemoSeeder } from './services/demo/demo-seeder.js';
 import { AnswerValidatorCache } from './services/surveys/answer-validator.js';
@@ -63,6 +64,7 @@ export interface Container {
   shareKit: ShareKit;
   dashboards: DashboardService;
   exporter: Exporter;
+  comparisons: ComparisonService;
   apiTokens: ApiTokens;
   demo: DemoSeeder;
 }
@@ -138,6 +140,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     shareKit: new ShareKit(config.publicUrl),
     dashboards: new DashboardService(models),
     exporter: new Exporter(models),
+    comparisons: new ComparisonService(models),
     apiTokens: new ApiTokens(models),
     editor: new SurveyEditor(models, { validator: parts.definitionValidator, tallies, directory, audit, templates: parts.templates }),
     demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts),

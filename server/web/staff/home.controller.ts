@@ -3,11 +3,13 @@ import type { Locale } from '../../i18n/i18n.js';
 import type { Bureau } from '../../models/bureau.model.js';
 import type { Models } from '../../models/index.js';
 import { canManage, canRead, isAdmin, isBureauStaff } from '../../services/accounts/access.js';
+import type { ComparisonService } from '../../services/dashboards/comparison.service.js';
+import type { SurveyTemplate } from '../../services/surveys/survey-templates.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
 import { renderStaffPage, staffUser } from './staff-pages.js';
 
 /** GET /staff: the bureaus the signed-in staff member may open, with their role in each. */
-export function staffHomeController(deps: { models: Models; views: ViewRenderer; translate: (locale: Locale, key: string) => string }): RequestHandler {
+export function staffHomeController(deps: { models: Models; comparisons: ComparisonService; templates: Map<string, SurveyTemplate>; views: ViewRenderer; translate: (locale: Locale, key: string, params?: Record<string, unknown>) => string }): RequestHandler {
   return async (_req, res) => {
     const user = staffUser(res);
     const locale = res.locals.locale as Locale;
@@ -17,6 +19,9 @@ export function staffHomeController(deps: { models: Models; views: ViewRenderer;
       pageTitle: deps.translate(locale, 'staff.home.title'),
       isAdmin: isAdmin(user),
       bureaus: bureaus.map((b) => ({ href: `/staff/b/${b.slug}`, name: b.name[locale], city: b.city[locale], role: deps.translate(locale, `staff.home.role.${roleOf(b)}`) })),
+      comparisons: (await deps.comparisons.comparableTemplates(bureaus.map((b) => b._id)))
+        .filter((slug) => deps.templates.has(slug))
+        .map((slug) => ({ href: `/staff/compare/${slug}`, label: deps.translate(locale, 'compare.link', { title: deps.templates.get(slug)!.definition.title[locale] }) })),
     });
   };
 }

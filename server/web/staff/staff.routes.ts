@@ -3,6 +3,7 @@ import express, { Router } from 'express';
 import type { Container } from '../../container.js';
 import type { Locale } from '../../i18n/i18n.js';
 import { authController } from './auth.controller.js';
+import { compareController } from './compare.controller.js';
 import { dashboardController } from './dashboard.controller.js';
 import { staffHomeController } from './home.controller.js';
 import { staffSession } from './staff-session.js';
@@ -14,7 +15,7 @@ import { tokensController } from './tokens.controller.js';
 
 export function staffRoutes(container: Container, session: ReturnType<typeof staffSession>): Router {
   const { config, views, i18n } = container;
-  const translate = (locale: Locale, key: string) => i18n.translate(locale, key);
+  const translate = (locale: Locale, key: string, params?: Record<string, unknown>) => i18n.translate(locale, key, params);
   const router = Router();
   router.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -30,7 +31,8 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.post('/logout', auth.logout);
 
   router.use(requireSignIn);
-  router.get('/', staffHomeController({ models: container.models, views, translate }));
+  router.get('/', staffHomeController({ models: container.models, comparisons: container.comparisons, templates: container.templates, views, translate }));
+  router.get('/compare/:template', compareController({ models: container.models, comparisons: container.comparisons, templates: container.templates, views, i18n }));
 
   const read = loadBureau(container.directory, 'read');
   const manage = loadBureau(container.directory, 'manage');

@@ -1,0 +1,67 @@
+/**
+ * Comparison across bureaus of the surveys made from one template (e.g. the quarterly "top concern"
+ * survey in every district bureau): each bureau's latest wave, its ranking of concerns, and the change
+ * since its previous wave. Counts come from tallies only.
+ */
+import type { Bureau } from '../../models/bureau.model.js';
+import type { Models } from '../../models/index.js';
+import type { RankingQuestion } from '../../models/survey-definition.types.js';
+import type { Survey } from '../../models/survey.model.js';
+import type { Tally } from '../../models/tally.model.js';
+import { rankingSummary, type RankingItem } from './statistics.js';
+
+export interface Wave {
+  survey: Survey;
+  total: number;
+  items: RankingItem[];
+}
+
+export interface BureauComparison {
+  bureau: Bureau;
+  latest: Wave;
+  previous: Wave | null;
+}
+
+export interface Comparison {
+  question: RankingQuestion;
+  rows: BureauComparison[];
+}
+
+/** Surveys the dashboards may compare: published ones, newest wave first. */
+const waveOrder = (a: Survey, b: Survey) => (b.opensAt?.getTime() ?? 0) - (a.opensAt?.getTime() ?? 0) || b.createdAt.getTime() - a.createdAt.getTime();
+
+export class ComparisonService {
+  constructor(private readonly models: Models) {}
+
+  /** Templates used by at least two of the given bureaus, for links to their comparison. */
+  async comparableTemplates(bureauIds: Bureau['_id'][]): Promise<string[]> {
+    const rows = await this.models.Survey.aggregate<{ _id: { template: string; bureau: unknown } }>([
+      { $match: { template: { $ne: null }, status: { $in: ['open', 'closed', 'archived', 'scheduled'] }, bureau: { $in: bureauIds } } },
+      { $group: { _id: { template: '$template', bureau: '$bureau' }, surveys: { $sum: 1 } } },
+    ]);
+    const bureausPerTemplate = new Map<string, number>();
+    for (const row of rows) bureausPerTemplate.set(row._id.template, (bureausPerTemplate.get(row._id.template) ?? 0) + 1);
+    return [...bureausPerTemplate].filter(([, count]) => count >= 2).map(([template]) => template).sort();
+  }
+
+  async compare(template: string, bureaus: Bureau[]): Promise<Comparison | null> {
+    const surveys = (await this.models.Survey.find({ template, bureau: { $in: bureaus.map((b) => b._id) }, status: { $in: ['open', 'closed', 'archived'] } }).lean<Survey[]>()).sort(waveOrder);
+    const question = surveys[0]?.questions.find((q): q is RankingQuestion => q.type === 'ranking');
+    if (!question) return null;
+    const tallies = await this.models.Tally.find({ survey: { $in: surveys.map((s) => s._id) } }).lean<Tally[]>();
+    const tallyOf = new Map(tallies.map((t) => [String(t.survey), t]));
+    const wave = (survey: Survey): Wave => {
+      const tally = tallyOf.get(String(survey._id));
+      const counts = tally?.questions[question.id];
+      const itemIds = question.options.map((o) => o.id);
+      return { survey, total: tally?.total ?? 0, items: rankingSummary(counts?.ranks ?? {}, question.rankCount, counts?.answered ?? 0, itemIds) };
+    };
+    const rows: BureauComparison[] = [];
+    for (const bureau of bureaus) {
+      const own = surveys.filter((s) => String(s.bureau) === String(bureau._id) && s.questions.some((q) => q.id === question.id && q.type === 'ranking'));
+      if (own.length === 0) continue;
+      rows.push({ bureau, latest: wave(own[0]!), previous: own[1] ? wave(own[1]) : null });
+    }
+    return { question, rows };
+  }
+}
