@@ -114,6 +114,7 @@ export function dashboardController(deps: { editor: SurveyEditor; dashboards: Da
       crossTabQuestions: choiceQuestions.map((q) => ({ value: q.id, label: q.title[locale], rowSelected: q.id === rowsQuestion?.id, colSelected: q.id === colsQuestion?.id })),
       crossTab: crossTabModel,
       exports: [
+        { href: `${base}/report${query ? `?${query}` : ''}`, label: t(res, 'dashboard.report') },
         { href: `${base}/export/responses.csv${query ? `?${query}` : ''}`, label: 'responses.csv' },
         { href: `${base}/export/responses.json${query ? `?${query}` : ''}`, label: 'responses.json' },
         { href: `${base}/export/results.csv${query ? `?${query}` : ''}`, label: 'results.csv' },
@@ -178,5 +179,37 @@ export function dashboardController(deps: { editor: SurveyEditor; dashboards: Da
     else res.send(JSON.stringify({ survey: survey.slug, filter, total: counts.total, rows: Exporter.resultsRows(computed) }, null, 2));
   };
 
-  return { results, texts, exportFile };
+  /** A print-friendly report: the charts and tables of the results, with the filters stated. */
+  const report: RequestHandler = async (req, res) => {
+    const survey = await loadSurvey(req, res);
+    const bureau = currentBureau(res);
+    const locale = res.locals.locale as Locale;
+    const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
+    const counts = await deps.dashboards.counts(survey, filter);
+    const described = [
+      filter.from ? `${t(res, 'dashboard.from')} ${filter.from}` : null,
+      filter.to ? `${t(res, 'dashboard.to')} ${filter.to}` : null,
+      filter.district ? `${t(res, 'dashboard.district')}: ${bureau.districts.find((d) => d.id === filter.district)?.name[locale] ?? filter.district}` : null,
+      filter.channel ? `${t(res, 'dashboard.channel')}: ${t(res, `channelName.${filter.channel}`)}` : null,
+      filter.answer ? (() => {
+        const question = survey.questions.find((q) => q.id === filter.answer!.question)!;
+        return `${t(res, 'dashboard.answer')}: ${question.title[locale]} = ${answerLabel(res, question, filter.answer.value)}`;
+      })() : null,
+    ].filter(Boolean);
+    renderStaffPage(deps.views, res, 'pages/staff/report', {
+      pageTitle: t(res, 'dashboard.title', { title: survey.title[locale] }),
+      bureauName: bureau.name[locale],
+      surveyTitle: survey.title[locale],
+      total: counts.total,
+      generated: new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: bureau.timezone }).format(new Date()),
+      filterState: t(res, 'dashboard.filterState', { filters: described.length > 0 ? described.join('; ') : t(res, 'dashboard.noFilters') }),
+      smallCell: smallCellProtected(counts.total, deps.smallCellMin) ? t(res, 'results.smallCell', { threshold: deps.smallCellMin }) : null,
+      overTimeTitle: t(res, 'dashboard.overTime', { timezone: bureau.timezone }),
+      overTime: DashboardService.overTime(counts.byDay),
+      questions: resultsViewModel(questionResults({ questions: survey.questions, bureau, total: counts.total, tallies: counts.questions, smallCellThreshold: deps.smallCellMin }), deps.i18n, locale),
+      scripts: ['/static/vendor/chart.umd.min.js', '/static/js/results-charts.js'],
+    }, 200, 'report');
+  };
+
+  return { results, texts, exportFile, report };
 }

@@ -21,9 +21,9 @@ export const requireSignIn: RequestHandler = (req, res, next) => {
   next(new NotFoundError());
 };
 
-export function renderStaffPage(views: ViewRenderer, res: Response, page: string, model: Record<string, unknown>, status = 200): void {
+export function renderStaffPage(views: ViewRenderer, res: Response, page: string, model: Record<string, unknown>, status = 200, layout = 'staff'): void {
   res.setHeader('Cache-Control', 'no-store');
-  renderPage(views, res, page, { ...model, user: res.locals.user, csrfToken: res.locals.csrfToken }, { layout: 'staff', status });
+  renderPage(views, res, page, { ...model, user: res.locals.user, csrfToken: res.locals.csrfToken }, { layout, status });
 }
 
 export type BureauAccess = 'read' | 'staff' | 'manage';

@@ -54,6 +54,7 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.get('/b/:bureau/surveys/:survey/results', read, dashboard.results);
   router.get('/b/:bureau/surveys/:survey/results/text/:question', read, dashboard.texts);
   router.get('/b/:bureau/surveys/:survey/export/:file', read, dashboard.exportFile);
+  router.get('/b/:bureau/surveys/:survey/report', read, dashboard.report);
 
   const sharing = sharingController({ editor: container.editor, shareKit: container.shareKit, codes: container.codes, audit: container.audit, views, i18n });
   router.get('/b/:bureau/surveys/:survey/share', manage, sharing.sharePage);

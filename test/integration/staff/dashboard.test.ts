@@ -109,6 +109,14 @@ describe('survey dashboard', () => {
     await analyst.get(`${at}/text/safety`).expect(404);
   });
 
+  it('prints a report with the filters stated', async () => {
+    const html = (await analyst.get(`${at.replace('/results', '/report')}?lang=en&district=wuxing&answer=victim:yes`).expect(200)).text;
+    expect(html).toContain('/static/css/report.css');
+    expect(html).toContain('Filters: District: wuxing District; Respondents who answered: Were you a victim of crime? &#x3D; Yes');
+    expect(html).toContain('2 responses');
+    expect(html).not.toContain('class="bureau-nav"');
+  });
+
   it('is for the bureau and planners granted it; other bureaus get 404', async () => {
     await createStaff(t.container, 'outsider@test.cn', [{ role: 'manager', bureau: (await t.container.models.Bureau.findOne({ slug: 'other-bureau' }).lean())!._id }]);
     const outsider = await signedInAgent(t.app, 'outsider@test.cn');
