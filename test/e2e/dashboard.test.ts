@@ -1,0 +1,76 @@
+/** The results dashboard in Chromium: charts drawn from the tables, and tables that agree with the API. */
+import type { Browser } from 'playwright-core';
+import { Types } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SurveyResponse } from '../../server/models/response.model.js';
+import { launchBrowser, screenshotPath, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
+import { createStaff, STAFF_PASSWORD } from '../utils/staff.js';
+
+let minyi: RunningMinyi;
+let browser: Browser;
+const RESULTS = '/staff/b/huzhou-police/surveys/top-public-security-concerns/results';
+
+beforeAll(async () => {
+  [minyi, browser] = await Promise.all([startMinyi(), launchBrowser()]);
+  const { container } = minyi.test;
+  const found = (await container.directory.find('huzhou-police', 'top-public-security-concerns'))!;
+  const concerns = ['vehicle-theft', 'courtyard-burglary', 'telecom-fraud', 'traffic-safety', 'drugs'];
+  const districts = found.bureau.districts.map((d) => d.id);
+  for (let i = 0; i < 40; i += 1) {
+    const response: SurveyResponse = {
+      _id: new Types.ObjectId(), survey: found.survey._id, bureau: found.bureau._id, submissionId: new Types.ObjectId().toHexString(), receipt: 'R',
+      answers: { 'top-concerns': [concerns[i % 5]!, concerns[(i + 1) % 5]!, concerns[(i + 3) % 5]!], district: districts[i % districts.length]!, 'neighbourhood-safety': (i % 5) + 1, victim: 'no', 'patrol-frequency': 'weekly' },
+      otherText: {}, submittedAt: new Date(), day: `2026-11-${String(1 + (i % 9)).padStart(2, '0')}`, district: districts[i % districts.length]!, channel: 'web', locale: 'zh-CN', clientHash: null,
+    };
+    await container.models.Response.create(response);
+    await container.tallyWriter.countResponse(found.survey, response);
+  }
+  await container.tallyWriter.drain();
+  await createStaff(container, 'analyst@huzhou.test', [{ role: 'analyst', bureau: found.bureau._id }]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await minyi?.close();
+});
+
+describe('results dashboard in a browser', () => {
+  it('draws every chart and shows the same numbers as the API', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    const page = await context.newPage();
+    const problems = watchForProblems(page);
+    await page.goto(`${minyi.baseUrl}/staff/login?lang=en`);
+    await page.getByLabel('Email').fill('analyst@huzhou.test');
+    await page.getByLabel('Password').fill(STAFF_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.goto(`${minyi.baseUrl}${RESULTS}?lang=en`);
+
+    const charts = page.locator('figure.chart canvas');
+    await expect.poll(() => charts.count()).toBe(await page.locator('table[data-chart]').count());
+    expect(await charts.count()).toBeGreaterThanOrEqual(6);
+    // Each canvas has something drawn on it: count pixels that are not transparent.
+    const drawn = await charts.evaluateAll((canvases) =>
+      canvases.map((canvas) => {
+        const c = canvas as HTMLCanvasElement;
+        const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let painted = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted += 1;
+        return painted;
+      }),
+    );
+    for (const painted of drawn) expect(painted).toBeGreaterThan(500);
+
+    // The tables say what the API says.
+    const api = await (await page.request.get(`${minyi.baseUrl}/api/v1/surveys/huzhou-police/top-public-security-concerns/results`)).json();
+    expect(await page.locator('.headline .big').first().textContent()).toBe(String(api.total));
+    const safety = api.questions.find((q: { id: string }) => q.id === 'neighbourhood-safety');
+    const safetyCounts = await page.locator('#result-neighbourhood-safety tbody tr td:nth-child(2)').allTextContents();
+    expect(safetyCounts.map(Number)).toEqual(safety.rows.map((r: { count: number }) => r.count));
+    const ranking = api.questions.find((q: { id: string }) => q.id === 'top-concerns');
+    const firstChoices = await page.locator('#result-top-concerns tbody tr td:nth-child(3)').allTextContents();
+    expect(firstChoices.map((text) => Number(text.split(' ')[0]))).toEqual(ranking.items.map((i: { firstChoice: number }) => i.firstChoice));
+
+    await page.screenshot({ path: screenshotPath('dashboard'), fullPage: true });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
