@@ -78,7 +78,12 @@ describe('a manager launches a survey', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PNG (for print)' }).click()]);
     const png = readFileSync((await download.path())!);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
-    const post = await page.locator('#post-zh-CN').inputValue();
+    // "Copy" puts the post on the clipboard.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.getByRole('button', { name: 'Copy' }).first().click();
+    await expect.poll(() => page.getByRole('button', { name: 'Copied' }).count()).toBe(1);
+    const post = await page.evaluate(() => navigator.clipboard.readText());
+    expect(post).toBe(await page.locator('#post-zh-CN').inputValue());
     expect(characterCount(post)).toBeLessThanOrEqual(140);
     expect(post).toContain('夜间治安问卷');
     const shortLink = /(http:\/\/\S+\/s\/[a-z0-9]{7})/.exec(post)![1]!.replace(/^http:\/\/localhost:\d+/, minyi.baseUrl);

@@ -273,7 +273,7 @@ describe('a resident on a phone', () => {
     await expect(page.title()).resolves.toMatch(/^Error: /);
     await expect(page.evaluate(() => document.activeElement?.hasAttribute('data-error-summary'))).resolves.toBe(true);
     const links = page.locator('[data-error-summary] a');
-    await expect(links.evaluateAll((all) => all.map((a) => a.getAttribute('href')))).resolves.toEqual(['#q-concerns-input', '#q-district-input']);
+    await expect(links.evaluateAll((all) => all.map((a) => a.getAttribute('href')))).resolves.toEqual(['#q-concerns-other-text', '#q-district-input']);
     await expect(links.nth(1).textContent()).resolves.toBe('Choose an answer to “Where do you live?”');
     await page.screenshot({ path: screenshotPath('d-errors'), fullPage: true });
 
@@ -291,9 +291,9 @@ describe('a resident on a phone', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     expect(await activeLabel(page)).toBe('q-district-input');
-    // The ranking link leads to the list that replaced its (hidden) selects.
+    // The "other" problem's link leads to the text field that needs filling in.
     await links.first().click();
-    expect(await activeLabel(page)).toBe('Move up Burglary');
+    expect(await activeLabel(page)).toBe('q-concerns-other-text');
 
     await page.selectOption('#q-district-input', 'deqing');
     await page.fill('#q-concerns-other-text', 'Illegal parking');

@@ -46,6 +46,7 @@ export function sharingController(deps: { editor: SurveyEditor; shareKit: ShareK
         return { locale: postLocale, label: postLocale === 'zh-CN' ? '中文' : 'English', text, count: characterCount(text) };
       }),
       embed: deps.shareKit.embedSnippet(bureau, survey, locale),
+      scripts: ['/static/js/staff.js'],
     });
   };
 
