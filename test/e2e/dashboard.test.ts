@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SurveyResponse } from '../../server/models/response.model.js';
-import { launchBrowser, screenshotPath, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
+import { launchBrowser, signInInBrowser, screenshotPath, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
 import { createStaff, STAFF_PASSWORD } from '../utils/staff.js';
 
 let minyi: RunningMinyi;
@@ -38,10 +38,7 @@ describe('results dashboard in a browser', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
     const page = await context.newPage();
     const problems = watchForProblems(page);
-    await page.goto(`${minyi.baseUrl}/staff/login?lang=en`);
-    await page.getByLabel('Email').fill('analyst@huzhou.test');
-    await page.getByLabel('Password').fill(STAFF_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInInBrowser(page, minyi.baseUrl, 'analyst@huzhou.test', STAFF_PASSWORD);
     await page.goto(`${minyi.baseUrl}${RESULTS}?lang=en`);
 
     const charts = page.locator('figure.chart canvas');

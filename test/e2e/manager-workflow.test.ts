@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { characterCount } from '../../server/services/sharing/share-kit.js';
-import { launchBrowser, PHONE, screenshotPath, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
+import { launchBrowser, signInInBrowser, PHONE, screenshotPath, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
 import { createStaff, STAFF_PASSWORD } from '../utils/staff.js';
 
 let minyi: RunningMinyi;
@@ -28,10 +28,7 @@ describe('a manager launches a survey', () => {
     const page = await context.newPage();
     const problems = watchForProblems(page);
 
-    await page.goto(`${minyi.baseUrl}/staff/login?lang=en`);
-    await page.getByLabel('Email').fill('manager@huzhou.test');
-    await page.getByLabel('Password').fill(STAFF_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInInBrowser(page, minyi.baseUrl, 'manager@huzhou.test', STAFF_PASSWORD);
     await page.getByRole('link', { name: 'Huzhou Municipal Public Security Bureau' }).click();
     await page.getByRole('link', { name: 'New survey' }).click();
     await page.getByLabel('Address (slug)').fill('night-safety');

@@ -1,11 +1,11 @@
 /** Runs `server/main.ts` as a real process: start-up banner, serving, Ctrl-C, and data surviving a restart. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../server/paths.js';
+import { portOpen } from '../utils/net.js';
 
 interface Running {
   child: ChildProcess;
@@ -38,16 +38,6 @@ async function startMinyi(dataDir: string): Promise<Running> {
 }
 
 const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
-const portOpen = (host: string, port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 
 describe('npm start', () => {
   it('prints its database, serves demo data, stops cleanly on Ctrl-C, and keeps data across a restart', async () => {

@@ -76,3 +76,12 @@ export function watchForProblems(page: Page): string[] {
   });
   return problems;
 }
+
+/** Signs a staff member in through the sign-in form, as a person would. */
+export async function signInInBrowser(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/staff/login?lang=en`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/staff(\?|$)/);
+}

@@ -1,22 +1,16 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { NoDatabaseError, redactCredentials, resolveDatabase } from '../../../server/db/resolve-database.js';
 import { projectRoot } from '../../../server/paths.js';
+import { portOpen } from '../../utils/net.js';
 
-const portOpen = (uri: string) =>
-  new Promise<boolean>((resolve) => {
-    const { hostname, port } = new URL(uri);
-    const socket = net.connect({ host: hostname, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+const uriPortOpen = (uri: string) => {
+  const { hostname, port } = new URL(uri);
+  return portOpen(hostname, Number(port));
+};
 
 describe('resolveDatabase', () => {
   it('uses MONGODB_URI when given, and hides its credentials in the description', async () => {
@@ -37,7 +31,7 @@ describe('resolveDatabase', () => {
     await client.close();
     await db.stop();
     await db.stop(); // safe twice
-    expect(await portOpen(db.uri)).toBe(false);
+    expect(await uriPortOpen(db.uri)).toBe(false);
     expect(existsSync(path.dirname(db.dataPath!))).toBe(false);
   });
 
