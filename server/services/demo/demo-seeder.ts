@@ -2,13 +2,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../logging/logger.js';
 import type { RoleGrant } from '../../models/user.model.js';
+import type { Models } from '../../models/index.js';
 import type { AccountService } from '../accounts/account.service.js';
+import { addDemoResponses } from './demo-responses.js';
 import type { BureauService } from '../bureaus/bureau.service.js';
 import type { SurveyService } from '../surveys/survey.service.js';
 import type { SurveyTemplate } from '../surveys/survey-templates.js';
 import { demoBureaus } from './demo-bureaus.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Responses per demo survey: enough for charts and intervals to mean something, few enough to load in a second. */
+const DEMO_RESPONSES = 240;
 
 export class DemoSeeder {
   constructor(
@@ -17,6 +21,7 @@ export class DemoSeeder {
     private readonly templates: Map<string, SurveyTemplate>,
     private readonly logger: Logger,
     private readonly accounts?: AccountService,
+    private readonly models?: Models,
   ) {}
 
   /**
@@ -32,12 +37,13 @@ export class DemoSeeder {
       for (const slug of templateSlugs) {
         const template = this.templates.get(slug);
         if (!template) throw new Error(`Demo bureau ${input.slug} names template ${slug}, which is not in surveys/`);
-        await this.surveys.createFromDefinition(bureau._id, template.definition, {
+        const survey = await this.surveys.createFromDefinition(bureau._id, template.definition, {
           template: slug,
           status: 'open',
-          opensAt: new Date(now.getTime() - DAY_MS),
+          opensAt: new Date(now.getTime() - 21 * DAY_MS),
           closesAt: new Date(now.getTime() + 90 * DAY_MS),
         });
+        if (this.models && DEMO_RESPONSES > 0) await addDemoResponses(this.models, bureau, survey, DEMO_RESPONSES, now);
       }
     }
     const logins: DemoLogin[] = [];

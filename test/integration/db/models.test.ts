@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TallyVerifier } from '../../../server/services/tallies/tally-verifier.js';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
 import { everyTypeDefinition } from '../../fixtures/survey-definitions.js';
 
@@ -60,5 +61,17 @@ describe('models on the real database', () => {
     const surveys = await t.container.models.Survey.countDocuments({ status: 'open' });
     expect(surveys).toBeGreaterThanOrEqual(5);
     expect(await t.container.models.Tally.countDocuments()).toBe(surveys);
+    // Each demo survey has answers, valid for its questions and counted in its tally exactly.
+    const verifier = new TallyVerifier(t.container.models);
+    for (const survey of await t.container.models.Survey.find().lean()) {
+      const check = await verifier.verify(survey._id);
+      expect(check.responses).toBe(240);
+      expect(check.differences).toEqual([]);
+      const bureau = await t.container.models.Bureau.findById(survey.bureau).lean();
+      const validator = t.container.answerValidators.get(String(survey._id), survey.revision, survey.questions, bureau!.districts.map((d) => d.id));
+      for (const response of await t.container.models.Response.find({ survey: survey._id }).limit(40).lean()) {
+        expect(() => validator.validate({ answers: response.answers, otherText: response.otherText })).not.toThrow();
+      }
+    }
   });
 });
