@@ -1,7 +1,7 @@
 /** The filter of a results view, read from the URL so a view can be shared and bookmarked. */
 import type { Bureau } from '../../models/bureau.model.js';
 import { CHANNELS, type Channel } from '../../models/response.model.js';
-import type { Question } from '../../models/survey-definition.types.js';
+import { OTHER_OPTION_ID, type Question } from '../../models/survey-definition.types.js';
 
 export interface DashboardFilter {
   from?: string;
@@ -25,8 +25,18 @@ export function readFilter(query: Record<string, unknown>, questions: readonly Q
   const [questionId, ...rest] = str('answer').split(':');
   const value = rest.join(':');
   const question = questions.find((q) => q.id === questionId && q.type !== 'text');
-  if (question && value) filter.answer = { question: question.id, value };
+  if (question && answerValues(question, bureau).includes(value)) filter.answer = { question: question.id, value };
   return filter;
+}
+
+/** The answers a filter may name: option ids, districts, yes/no, rating values. */
+export function answerValues(question: Question, bureau: Pick<Bureau, 'districts'>): string[] {
+  const other = 'other' in question && question.other ? [OTHER_OPTION_ID] : [];
+  if ('options' in question) return [...question.options.map((o) => o.id), ...other];
+  if (question.type === 'district') return [...bureau.districts.map((d) => d.id), ...other];
+  if (question.type === 'yes-no') return ['yes', 'no'];
+  if (question.type === 'rating') return Array.from({ length: question.scale }, (_, i) => String(i + 1));
+  return [];
 }
 
 export function isFiltered(filter: DashboardFilter): boolean {

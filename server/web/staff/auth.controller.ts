@@ -8,7 +8,7 @@ import type { ViewRenderer } from '../shared/view-renderer.js';
 import { endSession, SESSION_COOKIE, signInSession } from './staff-session.js';
 import { renderStaffPage, safeNext } from './staff-pages.js';
 
-export function authController(deps: { accounts: AccountService; audit: AuditLog; views: ViewRenderer; secret: string; translate: (locale: Locale, key: string) => string }) {
+export function authController(deps: { accounts: AccountService; audit: AuditLog; views: ViewRenderer; secret: string; secureCookies: boolean; translate: (locale: Locale, key: string) => string }) {
   const showLogin: RequestHandler = (req, res) => {
     if (res.locals.user) return res.redirect(303, safeNext(req.query.next));
     renderStaffPage(deps.views, res, 'pages/staff/login', { pageTitle: deps.translate(res.locals.locale as Locale, 'staff.login.title'), next: safeNext(req.query.next) });
@@ -30,7 +30,8 @@ export function authController(deps: { accounts: AccountService; audit: AuditLog
   const logout: RequestHandler = async (req, res) => {
     if (res.locals.user) await deps.audit.record({ actor: res.locals.user, action: 'logout' });
     await endSession(req);
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    // Cleared with the flags it was set with, so no browser ever holds a weaker copy.
+    res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.secureCookies });
     res.redirect(303, '/staff/login');
   };
 

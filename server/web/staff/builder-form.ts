@@ -11,6 +11,7 @@ type Json = Record<string, unknown>;
 const LOCALES = ['zh-CN', 'en'] as const;
 export const QUESTION_TYPES: QuestionType[] = ['single', 'multiple', 'ranking', 'rating', 'yes-no', 'text', 'district'];
 
+// A repeated field (an array) is not something this form sends: it reads as empty, and the schema says what is missing.
 const str = (form: RawForm, name: string): string => {
   const value = form[name];
   return typeof value === 'string' ? value.replace(/\r\n/g, '\n').trim() : '';

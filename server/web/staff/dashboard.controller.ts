@@ -6,7 +6,7 @@ import { CHANNELS } from '../../models/response.model.js';
 import { OTHER_OPTION_ID, type Question } from '../../models/survey-definition.types.js';
 import type { Survey } from '../../models/survey.model.js';
 import { isBureauStaff } from '../../services/accounts/access.js';
-import { filterQuery, isFiltered, readFilter, type DashboardFilter } from '../../services/dashboards/dashboard-filter.js';
+import { answerValues as answerValuesOf, filterQuery, isFiltered, readFilter, type DashboardFilter } from '../../services/dashboards/dashboard-filter.js';
 import { DashboardService } from '../../services/dashboards/dashboard.service.js';
 import { questionResults } from '../../services/dashboards/question-results.js';
 import { crossTab, smallCellProtected, wordCounts } from '../../services/dashboards/statistics.js';
@@ -41,13 +41,7 @@ export function dashboardController(deps: { editor: SurveyEditor; dashboards: Da
     return value;
   }
 
-  function answerValues(res: Response, question: Question): string[] {
-    if ('options' in question) return [...question.options.map((o) => o.id), ...(question.other ? [OTHER_OPTION_ID] : [])];
-    if (question.type === 'district') return [...currentBureau(res).districts.map((d) => d.id), ...(question.other ? [OTHER_OPTION_ID] : [])];
-    if (question.type === 'yes-no') return ['yes', 'no'];
-    if (question.type === 'rating') return Array.from({ length: question.scale }, (_, i) => String(i + 1));
-    return [];
-  }
+  const answerValues = (res: Response, question: Question) => answerValuesOf(question, currentBureau(res));
 
   const filterFields = (filter: DashboardFilter) => [...filterQuery(filter).entries()].map(([name, value]) => ({ name, value }));
 

@@ -25,7 +25,7 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.use(express.urlencoded({ extended: false, limit: '512kb', parameterLimit: 5000 }));
   router.use(session.csrfProtection, session.csrfToken);
 
-  const auth = authController({ accounts: container.accounts, audit: container.audit, views, secret: config.secret, translate });
+  const auth = authController({ accounts: container.accounts, audit: container.audit, views, secret: config.secret, secureCookies: config.publicUrl.startsWith('https:'), translate });
   router.get('/login', auth.showLogin);
   router.post('/login', auth.login);
   router.post('/logout', auth.logout);

@@ -190,7 +190,7 @@ export function surveysController(deps: SurveysControllerDeps) {
       }
       return renderBuilder(res, survey, definition, { unsaved: true, locked });
     }
-    definition = formToDefinition(req.body as RawForm);
+    definition = formToDefinition((req.body ?? {}) as RawForm);
     if (action !== 'save') {
       if (!applyBuilderAction(definition, action, req.body?.newType)) throw new NotFoundError();
       return renderBuilder(res, survey, definition, { unsaved: true, locked });
