@@ -14,6 +14,8 @@ export function zonedWallTimeToDate(wallTime: string, timeZone: string): Date | 
   if (!match) return null;
   const [, y, mo, d, h, mi] = match.map(Number) as [number, number, number, number, number, number];
   const guess = Date.UTC(y, mo - 1, d, h, mi);
+  // Date.UTC rolls 2030-13-45 over into 2031; a wall time that does not round-trip does not exist.
+  if (new Date(guess).toISOString().slice(0, 16) !== wallTime.trim()) return null;
   const first = guess - offsetMinutes(new Date(guess), timeZone) * 60_000;
   // Near a daylight-saving change the offset at the guess may differ from the offset at the answer.
   return new Date(guess - offsetMinutes(new Date(first), timeZone) * 60_000);

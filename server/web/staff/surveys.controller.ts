@@ -215,7 +215,11 @@ export function surveysController(deps: SurveysControllerDeps) {
   const schedule: RequestHandler = async (req, res) => {
     const survey = await loadSurvey(req, res);
     const zone = currentBureau(res).timezone;
-    const read = (name: string) => (typeof req.body?.[name] === 'string' && req.body[name] ? zonedWallTimeToDate(req.body[name], zone) : null);
+    const raw = (name: string) => (typeof req.body?.[name] === 'string' ? req.body[name].trim() : '');
+    const read = (name: string) => (raw(name) ? zonedWallTimeToDate(raw(name), zone) : null);
+    // A time that does not parse is a mistake to show, not "no time": it must not clear a closing time.
+    const unreadable = ['opensAt', 'closesAt'].filter((name) => raw(name) && !read(name));
+    if (unreadable.length > 0) return renderOverview(req, res, survey, { problems: unreadable.map((name) => `${name}: use the form YYYY-MM-DDTHH:MM.`) }, 422);
     await runTransition(req, res, survey, 'schedule', { opensAt: read('opensAt'), closesAt: read('closesAt') });
   };
 

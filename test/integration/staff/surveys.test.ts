@@ -157,6 +157,8 @@ describe('lifecycle', () => {
     expectStatus(await post(manager, `${base}/surveys`, { source: 'blank', slug: 'later' }), 303);
     const past = expectStatus(await post(manager, `${base}/surveys/later/schedule`, { opensAt: '2020-01-01T09:00' }), 422);
     expect(past.text).toContain('Choose an opening time in the future.');
+    const garbled = expectStatus(await post(manager, `${base}/surveys/every-type/schedule`, { closesAt: '2030-13-45T09:00' }), 422);
+    expect(garbled.text).toContain('closesAt: use the form YYYY-MM-DDTHH:MM.');
   });
 
   it('deletes drafts only, and duplicates any survey as a new draft', async () => {
