@@ -61,7 +61,8 @@
     set(cut, 'aria-hidden', 'true');
     // After a mistake, the items ranked before come first; otherwise a random order, so that no item gains
     // from being listed first.
-    const shuffle = new Map(Array.from(selects[0].options).map((o) => [o.value, Math.random()]));
+    // "Other" stays last, as on paper: it needs words, and should not be ranked by chance.
+    const shuffle = new Map(Array.from(selects[0].options).map((o) => [o.value, o.value === 'other' ? 2 : Math.random()]));
     Array.from(selects[0].options).filter((o) => o.value).sort((a, b) => place(a) - place(b) || (touched ? a.index - b.index : shuffle.get(a.value) - shuffle.get(b.value))).forEach((o) => {
       list.insertAdjacentHTML('beforeend', '<li class="rank-item"><span class="pos"></span><span class="item-label"></span><button type="button" class="up">\u2191</button><button type="button" class="down">\u2193</button></li>');
       const li = list.lastChild;
