@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Container } from '../server/container.js';
 import type { SurveyResponse } from '../server/models/response.model.js';
 import { TallyVerifier } from '../server/services/tallies/tally-verifier.js';
+import { SESSION_COOKIE } from '../server/web/staff/staff-session.js';
 import { createResponseFactory, generateResponses, type GenerateResult, type GenerateTarget } from './generate-responses.js';
 import { parseBenchOptions } from './lib/cli-options.js';
 import { runAutocannon, type LoadSummary } from './lib/run-autocannon.js';
@@ -25,7 +25,6 @@ const FILTERED_TIMEOUT_MS = 300_000;
 const FILTER_DISTRICT = 'wuxing';
 /** The filter's date range: days 30 to 60 (counted from 0) of the 90-day window the responses span. */
 const FILTER_DAYS = [30, 60] as const;
-const SESSION_COOKIE = 'minyi_sid';
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
 let interrupted = false;
