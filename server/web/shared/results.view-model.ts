@@ -2,13 +2,23 @@
 import type { I18n, Locale } from '../../i18n/i18n.js';
 import type { QuestionResult } from '../../services/dashboards/question-results.js';
 
-export function formatShare(value: number | null, locale: Locale): string {
-  if (value === null) return '—';
-  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
+// Building an Intl.NumberFormat costs far more than using one: one of each per locale, made on first use.
+const formats = new Map<string, Intl.NumberFormat>();
+function numberFormat(locale: Locale, percent: boolean): Intl.NumberFormat {
+  const key = `${locale}|${percent}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, percent ? { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 } : { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    formats.set(key, format);
+  }
+  return format;
 }
 
-const formatNumber = (value: number | null | undefined, locale: Locale, digits = 2) =>
-  value === null || value === undefined ? '—' : new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+export function formatShare(value: number | null, locale: Locale): string {
+  return value === null ? '—' : numberFormat(locale, true).format(value);
+}
+
+const formatNumber = (value: number | null | undefined, locale: Locale) => (value === null || value === undefined ? '—' : numberFormat(locale, false).format(value));
 
 export function resultsViewModel(results: QuestionResult[], i18n: I18n, locale: Locale) {
   const t = (key: string, params?: Record<string, unknown>) => i18n.translate(locale, key, params);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvCell } from '../../../server/services/dashboards/exports.js';
+import { parseCsv } from '../../utils/hostile.js';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
 import { createBureauWithSurvey, expectStatus, newAgent, validFields, vote } from '../../utils/resident.js';
 import { createStaff, signedInAgent, type StaffAgent } from '../../utils/staff.js';
@@ -7,26 +8,6 @@ import { createStaff, signedInAgent, type StaffAgent } from '../../utils/staff.j
 let t: TestApp;
 let analyst: StaffAgent;
 const at = '/staff/b/test-bureau/surveys/every-type/export';
-
-/** A small CSV reader (quotes, doubled quotes, CRLF) to read exports back. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 1; }
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; }
-    else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i += 1; }
-    else cell += c;
-  }
-  return rows;
-}
 
 beforeAll(async () => {
   t = await createTestApp({ MINYI_MIN_FILL_SECONDS: '0', MINYI_SMALL_CELL_MIN: '1' });
