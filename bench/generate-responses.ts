@@ -24,7 +24,7 @@ import { OTHER_OPTION_ID, type Locale, type Question } from '../server/models/su
 import type { Survey } from '../server/models/survey.model.js';
 import { visibleQuestionIds } from '../server/services/surveys/answer-validator.js';
 import { zonedWallTimeToDate } from '../server/services/surveys/zoned-time.js';
-import { addIncrements, responseIncrements, type Increments } from '../server/services/tallies/tally-increments.js';
+import { TallySums } from '../server/services/tallies/tally-sums.js';
 import type { Receipts } from '../server/services/voting/receipt.js';
 import { calendarDay } from '../server/services/voting/vote.service.js';
 
@@ -320,7 +320,7 @@ async function insertBatch(models: Pick<Models, 'Response'>, batch: SurveyRespon
  * Adds `count` responses to the survey in batches (insertMany, unordered), never holding more than two
  * batches, and then adds them to its tally with one $inc of the same counters the vote path keeps.
  */
-export async function generateResponses(models: Pick<Models, 'Response' | 'Tally'>, factory: ResponseFactory, target: GenerateTarget, options: GenerateOptions): Promise<GenerateResult> {
+export async function generateResponses(models: Pick<Models, 'Response' | 'Tally' | 'TallySlice'>, factory: ResponseFactory, target: GenerateTarget, options: GenerateOptions): Promise<GenerateResult> {
   const surveyId = target.survey._id;
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -330,7 +330,7 @@ export async function generateResponses(models: Pick<Models, 'Response' | 'Tally
   if (from < tally.total) throw new Error(`--from ${from} is below the tally total ${tally.total}: responses ${from}–${tally.total - 1} would be counted twice`);
 
   const started = performance.now();
-  const sums: Increments = {};
+  const sums = new TallySums(target.survey.questions);
   let inserted = 0;
   let alreadyStored = 0;
   let lastProgress = started;
@@ -339,7 +339,7 @@ export async function generateResponses(models: Pick<Models, 'Response' | 'Tally
     const batch: SurveyResponse[] = [];
     for (let i = first; i < Math.min(first + batchSize, end); i += 1) {
       const response = factory.build(i);
-      addIncrements(sums, responseIncrements(target.survey.questions, response));
+      sums.add(response);
       options.onResponse?.(response);
       batch.push(response);
     }
@@ -366,8 +366,7 @@ export async function generateResponses(models: Pick<Models, 'Response' | 'Tally
   }
 
   if (options.count > 0) {
-    const result = await models.Tally.updateOne({ survey: surveyId }, { $inc: sums });
-    if (result.matchedCount !== 1) throw new Error(`survey ${String(surveyId)} has no tally document`);
+    await sums.addTo(models, surveyId);
   }
   const seconds = (performance.now() - started) / 1000;
   const after = await models.Tally.findOne({ survey: surveyId }, { total: 1 }).lean();

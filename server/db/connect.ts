@@ -7,6 +7,11 @@ export interface DatabaseCapabilities {
   isReplicaSet: boolean;
   /** Write concern for writes that record a vote: majority and journaled where the server supports it. */
   voteWriteConcern: WriteConcernSettings | undefined;
+  /**
+   * Whether a sorted query makes the server hold every matching document in memory. FerretDB 1.24 sorts
+   * that way (no sort pushdown); its unsorted cursors come in insertion order, which is _id order here.
+   */
+  sortsInMemory: boolean;
 }
 
 export interface DatabaseConnection {
@@ -53,5 +58,6 @@ async function detectCapabilities(connection: Connection): Promise<DatabaseCapab
     isFerretdb,
     isReplicaSet,
     voteWriteConcern: isFerretdb ? undefined : { w: isReplicaSet ? 'majority' : 1, journal: true },
+    sortsInMemory: isFerretdb,
   };
 }

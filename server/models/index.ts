@@ -8,6 +8,7 @@ import { rateLimitSchema, type RateLimitEntry } from './rate-limit.model.js';
 import { responseSchema, type SurveyResponse } from './response.model.js';
 import { surveySchema, type Survey } from './survey.model.js';
 import { tallyPendingSchema, type TallyPending } from './tally-pending.model.js';
+import { tallySliceSchema, type TallySlice } from './tally-slice.model.js';
 import { tallySchema, type Tally } from './tally.model.js';
 import { userSchema, type User } from './user.model.js';
 
@@ -17,6 +18,7 @@ export interface Models {
   Response: Model<SurveyResponse>;
   Tally: Model<Tally>;
   TallyPending: Model<TallyPending>;
+  TallySlice: Model<TallySlice>;
   RateLimit: Model<RateLimitEntry>;
   InvitationCode: Model<InvitationCode>;
   InvitationCodeUse: Model<InvitationCodeUse>;
@@ -32,6 +34,7 @@ export function createModels(connection: Connection): Models {
     Response: connection.model<SurveyResponse>('Response', responseSchema),
     Tally: connection.model<Tally>('Tally', tallySchema),
     TallyPending: connection.model<TallyPending>('TallyPending', tallyPendingSchema),
+    TallySlice: connection.model<TallySlice>('TallySlice', tallySliceSchema),
     RateLimit: connection.model<RateLimitEntry>('RateLimit', rateLimitSchema),
     InvitationCode: connection.model<InvitationCode>('InvitationCode', invitationCodeSchema),
     InvitationCodeUse: connection.model<InvitationCodeUse>('InvitationCodeUse', invitationCodeUseSchema),
@@ -51,4 +54,4 @@ export async function ensureIndexes(models: Models): Promise<void> {
   }
 }
 
-export type { ApiToken, TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, Tally };
+export type { ApiToken, TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, Tally, TallySlice };

@@ -33,6 +33,8 @@ export interface Tally {
   questions: Record<string, QuestionTally>;
   integrity: IntegrityCounters;
   lastBatch: Record<string, string[]>;
+  /** True when every response is also counted in the survey's day slices (tallies made before slices were kept are not). */
+  sliced: boolean;
 }
 
 export const tallySchema = new Schema<Tally>(
@@ -45,6 +47,7 @@ export const tallySchema = new Schema<Tally>(
     questions: { type: Schema.Types.Mixed, default: {} },
     integrity: { type: Schema.Types.Mixed, default: {} },
     lastBatch: { type: Schema.Types.Mixed, default: {} },
+    sliced: { type: Boolean, default: false },
   },
   { strict: 'throw', minimize: false, versionKey: false },
 );

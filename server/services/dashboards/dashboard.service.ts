@@ -1,15 +1,19 @@
 /**
- * The numbers behind a survey's dashboard. Without a filter they come from the survey's tally (one document,
- * whatever the number of responses); with one, from a single streamed pass over the matching responses,
- * counted with the same function that builds the tally, so filtered and unfiltered numbers agree by construction.
+ * The numbers behind a survey's dashboard, read so that their cost does not grow with the number of responses:
+ * - no filter: the survey's tally, one document;
+ * - date, district and channel filters: the survey's day slices in the date range (one document per day),
+ *   adding up the cells of the chosen district and channel;
+ * - an answer filter ("respondents who answered X to Q") and cross-tabs: one streamed pass over the matching
+ *   responses, counted with the same function that builds the tally, so all three agree by construction.
  */
 import type { Bureau } from '../../models/bureau.model.js';
 import type { Models } from '../../models/index.js';
 import type { AnswerValue, SurveyResponse } from '../../models/response.model.js';
 import type { Question } from '../../models/survey-definition.types.js';
 import type { Survey } from '../../models/survey.model.js';
-import type { IntegrityCounters, QuestionTally } from '../../models/tally.model.js';
-import { addIncrements, responseIncrements, type Increments } from '../tallies/tally-increments.js';
+import type { TallySlice } from '../../models/tally-slice.model.js';
+import type { IntegrityCounters, QuestionTally, Tally } from '../../models/tally.model.js';
+import { addIncrements, readCellKey, responseIncrements, type Increments } from '../tallies/tally-increments.js';
 import { calendarDay } from '../voting/vote.service.js';
 import { isFiltered, responseQuery, type DashboardFilter } from './dashboard-filter.js';
 
@@ -27,7 +31,58 @@ export interface TextAnswer {
   district: string | null;
 }
 
+export interface DashboardNumbers {
+  /** What the filter selects. */
+  counts: Counts;
+  /** The whole survey. */
+  overall: Counts;
+  integrity: IntegrityCounters;
+}
+
 const PROJECTION = { answers: 1, day: 1, district: 1, channel: 1 } as const;
+/** The newest free-text answers that word counts are made from. */
+export const TEXT_SAMPLE = 2000;
+
+/** Keeps the newest `size` of a stream of items, whichever order the stream comes in. */
+class NewestFirst<T> {
+  private readonly kept: T[] = [];
+  private next = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly order: 'newest-first' | 'oldest-first',
+  ) {}
+
+  add(item: T): void {
+    if (this.kept.length < this.size) this.kept.push(item);
+    else if (this.order === 'oldest-first') {
+      // A ring: the oldest kept item makes room.
+      this.kept[this.next] = item;
+      this.next = (this.next + 1) % this.size;
+    }
+  }
+
+  items(): T[] {
+    if (this.order === 'newest-first') return [...this.kept];
+    return [...this.kept.slice(this.next), ...this.kept.slice(0, this.next)].reverse();
+  }
+}
+
+const emptyCounts = (): Counts => ({ total: 0, byDay: {}, byDistrict: {}, byChannel: {}, questions: {} });
+const add = (into: Record<string, number>, key: string, amount: number) => {
+  into[key] = (into[key] ?? 0) + amount;
+};
+
+function addQuestionTallies(into: Record<string, QuestionTally>, more: Record<string, QuestionTally>): void {
+  for (const [id, question] of Object.entries(more)) {
+    const sum = (into[id] ??= { answered: 0, options: {}, ranks: {} });
+    sum.answered += question.answered;
+    for (const [option, count] of Object.entries(question.options ?? {})) add(sum.options, option, count);
+    for (const [item, ranks] of Object.entries(question.ranks ?? {})) {
+      for (const [rank, count] of Object.entries(ranks)) add(((sum.ranks ??= {})[item] ??= {}), rank, count);
+    }
+  }
+}
 
 /** Increments ("questions.q1.options.a": 3) folded back into the nested shape of a tally. */
 export function countsFromIncrements(sums: Increments): Counts {
@@ -54,21 +109,50 @@ function crossTabKeys(question: Question, answer: AnswerValue | undefined): stri
 }
 
 export class DashboardService {
-  constructor(private readonly models: Models) {}
+  constructor(
+    private readonly models: Models,
+    private readonly options: { sortsInMemory: boolean },
+  ) {}
+
+  /** The filtered numbers, the whole survey's and the integrity counters, from one read of the tally. */
+  async numbers(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter): Promise<DashboardNumbers> {
+    // lastBatch is bookkeeping of the writers, not numbers.
+    const tally = await this.models.Tally.findOne({ survey: survey._id }, { lastBatch: 0 }).lean<Omit<Tally, 'lastBatch'>>();
+    const overall: Counts = { total: tally?.total ?? 0, byDay: tally?.byDay ?? {}, byDistrict: tally?.byDistrict ?? {}, byChannel: tally?.byChannel ?? {}, questions: tally?.questions ?? {} };
+    const integrity = { accepted: 0, duplicate: 0, rateLimited: 0, refused: 0, invalid: 0, ...(tally?.integrity ?? {}) };
+    let counts = overall;
+    if (isFiltered(filter)) counts = !filter.answer && tally?.sliced ? await this.countSlices(survey, filter) : await this.countResponses(survey, filter);
+    return { counts, overall, integrity };
+  }
 
   async counts(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter): Promise<Counts> {
-    if (!isFiltered(filter)) {
-      const tally = await this.models.Tally.findOne({ survey: survey._id }).lean();
-      return { total: tally?.total ?? 0, byDay: tally?.byDay ?? {}, byDistrict: tally?.byDistrict ?? {}, byChannel: tally?.byChannel ?? {}, questions: tally?.questions ?? {} };
+    return (await this.numbers(survey, filter)).counts;
+  }
+
+  /** Adds up the cells of the day slices in the filter's date range that match its district and channel. */
+  private async countSlices(survey: Pick<Survey, '_id'>, filter: DashboardFilter): Promise<Counts> {
+    const days = filter.from || filter.to ? { day: { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lte: filter.to } : {}) } } : {};
+    const slices = this.models.TallySlice.find({ survey: survey._id, ...days }, { cells: 1, day: 1 }).lean<Pick<TallySlice, 'cells' | 'day'>>().cursor({ batchSize: 100 });
+    const counts = emptyCounts();
+    for await (const raw of slices) {
+      const slice = raw as Pick<TallySlice, 'cells' | 'day'>;
+      for (const [key, cell] of Object.entries(slice.cells ?? {})) {
+        const { district, channel } = readCellKey(key);
+        if ((filter.district && district !== filter.district) || (filter.channel && channel !== filter.channel)) continue;
+        counts.total += cell.total;
+        add(counts.byDay, slice.day, cell.total);
+        if (district) add(counts.byDistrict, district, cell.total);
+        add(counts.byChannel, channel, cell.total);
+        addQuestionTallies(counts.questions, cell.questions ?? {});
+      }
     }
+    return counts;
+  }
+
+  private async countResponses(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter): Promise<Counts> {
     const sums: Increments = {};
     for await (const response of this.stream(survey, filter)) addIncrements(sums, responseIncrements(survey.questions, response));
     return countsFromIncrements(sums);
-  }
-
-  async integrity(survey: Pick<Survey, '_id'>): Promise<IntegrityCounters> {
-    const tally = await this.models.Tally.findOne({ survey: survey._id }, { integrity: 1 }).lean();
-    return { accepted: 0, duplicate: 0, rateLimited: 0, refused: 0, invalid: 0, ...(tally?.integrity ?? {}) };
   }
 
   /** Rows: answers to one choice question; columns: answers to another; cells: responses with both. */
@@ -85,22 +169,30 @@ export class DashboardService {
     return cells;
   }
 
-  /** Free-text answers to a question, newest first, optionally containing a search term; one page at a time. */
-  async texts(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter, questionId: string, options: { page: number; pageSize: number; search?: string; limit?: number }): Promise<{ items: TextAnswer[]; matching: number; all: TextAnswer[] }> {
+  /**
+   * Free-text answers to a question, newest first, optionally containing a search term: one page, how many
+   * match, and the newest matches (up to TEXT_SAMPLE) for word counts. One pass over the matching responses
+   * that keeps at most the answers up to the end of the page, so memory stays small however many there are.
+   */
+  async texts(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter, questionId: string, options: { page: number; pageSize: number; search?: string }): Promise<{ items: TextAnswer[]; matching: number; sample: TextAnswer[] }> {
     const search = options.search?.toLowerCase();
-    const query = { ...responseQuery(survey._id, filter, survey.questions), [`answers.${questionId}`]: { $exists: true } };
-    const cursor = this.models.Response.find(query, { [`answers.${questionId}`]: 1, day: 1, district: 1 }).sort({ _id: -1 }).lean<SurveyResponse>().cursor({ batchSize: 500 });
-    const matched: TextAnswer[] = [];
-    const all: TextAnswer[] = [];
-    for await (const response of cursor) {
-      const text = (response as SurveyResponse).answers[questionId];
-      if (typeof text !== 'string') continue;
-      const item = { text, day: (response as SurveyResponse).day, district: (response as SurveyResponse).district };
-      if (all.length < (options.limit ?? 5000)) all.push(item);
-      if (!search || text.toLowerCase().includes(search)) matched.push(item);
-    }
     const start = (options.page - 1) * options.pageSize;
-    return { items: matched.slice(start, start + options.pageSize), matching: matched.length, all };
+    const query = { ...responseQuery(survey._id, filter, survey.questions), [`answers.${questionId}`]: { $exists: true } };
+    const cursor = this.models.Response.find(query, { [`answers.${questionId}`]: 1, day: 1, district: 1 })
+      .sort(this.options.sortsInMemory ? {} : { _id: -1 })
+      .lean<SurveyResponse>()
+      .cursor({ batchSize: 1000 });
+    const newest = new NewestFirst<TextAnswer>(Math.max(start + options.pageSize, TEXT_SAMPLE), this.options.sortsInMemory ? 'oldest-first' : 'newest-first');
+    let matching = 0;
+    for await (const raw of cursor) {
+      const response = raw as SurveyResponse;
+      const text = response.answers[questionId];
+      if (typeof text !== 'string' || (search && !text.toLowerCase().includes(search))) continue;
+      matching += 1;
+      newest.add({ text, day: response.day, district: response.district });
+    }
+    const items = newest.items();
+    return { items: items.slice(start, start + options.pageSize), matching, sample: items.slice(0, TEXT_SAMPLE) };
   }
 
   /** Responses per day in the bureau's time zone, with the days without responses filled in. */

@@ -53,11 +53,15 @@ export function responseColumns(questions: readonly Question[]): Column[] {
 }
 
 export class Exporter {
-  constructor(private readonly models: Models) {}
+  constructor(
+    private readonly models: Models,
+    private readonly options: { sortsInMemory: boolean },
+  ) {}
 
+  /** Oldest first. Where sorting would hold every response in the server's memory, insertion order gives the same. */
   private cursor(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter) {
     return this.models.Response.find(responseQuery(survey._id, filter, survey.questions), { clientHash: 0, submissionId: 0, receipt: 0 })
-      .sort({ _id: 1 })
+      .sort(this.options.sortsInMemory ? {} : { _id: 1 })
       .lean<SurveyResponse>()
       .cursor({ batchSize: 1000 });
   }

@@ -10,7 +10,7 @@ import type { AnswerValue, SurveyResponse } from '../../models/response.model.js
 import { OTHER_OPTION_ID, type Question } from '../../models/survey-definition.types.js';
 import type { Survey } from '../../models/survey.model.js';
 import { visibleQuestionIds } from '../surveys/answer-validator.js';
-import { addIncrements, responseIncrements, type Increments } from '../tallies/tally-increments.js';
+import { TallySums } from '../tallies/tally-sums.js';
 import { calendarDay } from '../voting/vote.service.js';
 
 const DAY_MS = 86_400_000;
@@ -56,7 +56,7 @@ function answer(question: Question, bureau: Pick<Bureau, 'districts'>, next: () 
 
 export async function addDemoResponses(models: Models, bureau: Bureau, survey: Survey, count: number, now = new Date()): Promise<void> {
   const next = random(`${bureau.slug}/${survey.slug}`);
-  const sums: Increments = {};
+  const sums = new TallySums(survey.questions);
   const responses: SurveyResponse[] = [];
   for (let i = 0; i < count; i += 1) {
     const answers: Record<string, AnswerValue> = {};
@@ -84,8 +84,8 @@ export async function addDemoResponses(models: Models, bureau: Bureau, survey: S
       clientHash: null,
     };
     responses.push(response);
-    addIncrements(sums, responseIncrements(survey.questions, response));
+    sums.add(response);
   }
   await models.Response.insertMany(responses, { ordered: false });
-  await models.Tally.updateOne({ survey: survey._id }, { $inc: sums });
+  await sums.addTo(models, survey._id);
 }

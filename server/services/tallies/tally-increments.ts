@@ -1,4 +1,7 @@
-/** What one response adds to its survey's tally: the $inc paths and amounts. Used to count and to verify. */
+/**
+ * What one response adds to its survey's tally and to the day slice of its day: the $inc paths and amounts.
+ * Used to count, to seed and to verify, so all of them agree.
+ */
 import type { AnswerValue, SurveyResponse } from '../../models/response.model.js';
 import type { Question } from '../../models/survey-definition.types.js';
 
@@ -9,6 +12,32 @@ type Counted = Pick<SurveyResponse, 'answers' | 'day' | 'district' | 'channel'>;
 export function responseIncrements(questions: readonly Question[], response: Counted): Increments {
   const inc: Increments = { total: 1, 'integrity.accepted': 1, [`byDay.${response.day}`]: 1, [`byChannel.${response.channel}`]: 1 };
   if (response.district) inc[`byDistrict.${response.district}`] = 1;
+  return answerIncrements(questions, response, inc);
+}
+
+/** The `_id` of a survey's slice for one day. */
+export function sliceId(surveyId: unknown, day: string): string {
+  return `${String(surveyId)}/${day}`;
+}
+
+/** A slice cell's key. District ids start with a letter, so '-' (no district) cannot clash with one. */
+export function cellKey(district: string | null, channel: string): string {
+  return `${district ?? '-'}|${channel}`;
+}
+
+export function readCellKey(key: string): { district: string | null; channel: string } {
+  const [district, channel] = key.split('|') as [string, string];
+  return { district: district === '-' ? null : district, channel };
+}
+
+/** What one response adds to the slice of its day: its cell's total and question counters. */
+export function sliceIncrements(questions: readonly Question[], response: Counted): Increments {
+  const cell = `cells.${cellKey(response.district, response.channel)}`;
+  const inc = answerIncrements(questions, response, { total: 1 });
+  return Object.fromEntries(Object.entries(inc).map(([path, amount]) => [`${cell}.${path}`, amount]));
+}
+
+function answerIncrements(questions: readonly Question[], response: Pick<Counted, 'answers'>, inc: Increments): Increments {
   for (const question of questions) {
     const answer: AnswerValue | undefined = response.answers[question.id];
     if (answer === undefined) continue;

@@ -19,6 +19,7 @@ export class TallyService {
           questions: {},
           integrity: { accepted: 0, duplicate: 0, rateLimited: 0, refused: 0, invalid: 0 },
           lastBatch: {},
+          sliced: true,
         },
       },
       { upsert: true },

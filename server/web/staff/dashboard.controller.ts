@@ -19,6 +19,8 @@ import type { ViewRenderer } from '../shared/view-renderer.js';
 import { bureauNav, currentBureau, renderStaffPage, staffUser } from './staff-pages.js';
 
 const TEXT_PAGE_SIZE = 20;
+/** Deeper pages would make a text page hold too many answers; a search or a filter reaches older ones. */
+const MAX_TEXT_PAGE = 500;
 const CROSS_TAB_TYPES = new Set(['single', 'multiple', 'yes-no', 'rating', 'district', 'ranking']);
 
 export function dashboardController(deps: { editor: SurveyEditor; dashboards: DashboardService; exporter: Exporter; audit: AuditLog; views: ViewRenderer; i18n: I18n; smallCellMin: number }) {
@@ -50,11 +52,7 @@ export function dashboardController(deps: { editor: SurveyEditor; dashboards: Da
     const bureau = currentBureau(res);
     const locale = res.locals.locale as Locale;
     const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
-    const [counts, overall, integrity] = await Promise.all([
-      deps.dashboards.counts(survey, filter),
-      isFiltered(filter) ? deps.dashboards.counts(survey, {}) : Promise.resolve(null),
-      deps.dashboards.integrity(survey),
-    ]);
+    const { counts, overall, integrity } = await deps.dashboards.numbers(survey, filter);
     const base = `/staff/b/${bureau.slug}/surveys/${survey.slug}`;
     const query = filterQuery(filter).toString();
     const choiceQuestions = survey.questions.filter((q) => CROSS_TAB_TYPES.has(q.type));
@@ -85,7 +83,7 @@ export function dashboardController(deps: { editor: SurveyEditor; dashboards: Da
       action: `${base}/results`,
       filter,
       filtered: isFiltered(filter),
-      filteredText: overall ? t(res, 'dashboard.filtered', { count: counts.total, total: overall.total }) : null,
+      filteredText: isFiltered(filter) ? t(res, 'dashboard.filtered', { count: counts.total, total: overall.total }) : null,
       smallCell: smallCellProtected(counts.total, deps.smallCellMin) ? t(res, 'results.smallCell', { threshold: deps.smallCellMin }) : null,
       districts: bureau.districts.map((d) => ({ value: d.id, label: d.name[locale], selected: filter.district === d.id })),
       channels: CHANNELS.map((c) => ({ value: c, label: t(res, `channelName.${c}`), selected: filter.channel === c })),
@@ -125,7 +123,7 @@ export function dashboardController(deps: { editor: SurveyEditor; dashboards: Da
     const question = survey.questions.find((q) => q.id === req.params.question && q.type === 'text');
     if (!question) throw new NotFoundError();
     const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
-    const page = Math.max(1, Math.min(100_000, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
+    const page = Math.max(1, Math.min(MAX_TEXT_PAGE, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
     const search = typeof req.query.search === 'string' ? req.query.search.trim().slice(0, 100) : '';
     const found = await deps.dashboards.texts(survey, filter, question.id, { page, pageSize: TEXT_PAGE_SIZE, search: search || undefined });
     const base = `/staff/b/${bureau.slug}/surveys/${survey.slug}`;
@@ -147,8 +145,9 @@ export function dashboardController(deps: { editor: SurveyEditor; dashboards: Da
       countText: t(res, 'dashboard.newestFirst', { count: found.matching }),
       items: found.items.map((item) => ({ text: item.text, day: item.day, district: districtName(item.district) })),
       previousHref: page > 1 ? link(page - 1) : null,
-      nextHref: page * TEXT_PAGE_SIZE < found.matching ? link(page + 1) : null,
-      words: wordCounts(found.all.map((item) => item.text), 30),
+      nextHref: page * TEXT_PAGE_SIZE < found.matching && page < MAX_TEXT_PAGE ? link(page + 1) : null,
+      wordsTitle: found.matching > found.sample.length ? t(res, 'dashboard.wordCountsSample', { count: found.sample.length }) : t(res, 'dashboard.wordCounts'),
+      words: wordCounts(found.sample.map((item) => item.text), 30),
     });
   };
 

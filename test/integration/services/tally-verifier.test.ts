@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sliceId } from '../../../server/services/tallies/tally-increments.js';
 import { TallyVerifier } from '../../../server/services/tallies/tally-verifier.js';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
 import { createBureauWithSurvey, expectStatus, newAgent, validFields, vote } from '../../utils/resident.js';
@@ -27,5 +28,10 @@ describe('tallies:verify', () => {
     await t.container.models.Tally.updateOne({ survey: survey._id }, { $inc: { 'questions.safety.options.3': 2 } });
     const tampered = await verifier.verify(survey._id);
     expect(tampered.differences).toEqual([{ path: 'questions.safety.options.3', tally: 26, recomputed: 24 }]);
+
+    await t.container.models.Tally.updateOne({ survey: survey._id }, { $inc: { 'questions.safety.options.3': -2 } });
+    const day = Object.keys((await t.container.tallies.get(survey._id))!.byDay)[0]!;
+    await t.container.models.TallySlice.updateOne({ _id: sliceId(survey._id, day) }, { $inc: { 'cells.nanxun|web.questions.victim.options.yes': 1 } });
+    expect((await verifier.verify(survey._id)).differences).toEqual([{ path: `slices.${day}.cells.nanxun|web.questions.victim.options.yes`, tally: 11, recomputed: 10 }]);
   });
 });
