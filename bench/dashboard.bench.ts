@@ -1,7 +1,8 @@
 /**
  * `npm run bench:dashboard [-- --sizes 10000,100000,1000000 --duration 10 --connections 10]`: how fast a
- * manager's results dashboard answers as one survey grows to a million responses, unfiltered (from the
- * survey's tally) and filtered by district and dates (a pass over the responses). See bench/README.md.
+ * manager's results dashboard answers as one survey grows to a million responses: unfiltered (from the
+ * survey's tally), filtered by district and dates (from its day slices), and filtered by an answer (a pass
+ * over the responses, timed once per size). See bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
@@ -19,10 +20,11 @@ const BUREAU = 'huzhou-police';
 const SURVEY = 'top-public-security-concerns';
 const DEFAULT_SIZES = [10_000, 100_000, 1_000_000];
 const DEFAULT_CONNECTIONS = 10;
-/** Filtered requests per size, one at a time: at a million responses each one takes a while. */
-const FILTERED_REQUESTS = 5;
-const FILTERED_TIMEOUT_MS = 300_000;
+/** A request slower than this counts as failed (answer filters pass over every response). */
+const REQUEST_TIMEOUT_MS = 300_000;
 const FILTER_DISTRICT = 'wuxing';
+/** The answer filter: residents who have been victims of a crime, in the same district. */
+const FILTER_ANSWER = { question: 'victim', value: 'yes' } as const;
 /** The filter's date range: days 30 to 60 (counted from 0) of the 90-day window the responses span. */
 const FILTER_DAYS = [30, 60] as const;
 
@@ -89,20 +91,20 @@ interface Page {
 
 /**
  * One dashboard request, timed from sending to the last byte; `total` is the page's response count. A request
- * that gets no response (after FILTERED_TIMEOUT_MS, or the connection closed) has status 0.
+ * that gets no response (after REQUEST_TIMEOUT_MS, or the connection closed) has status 0.
  */
 async function getDashboard(url: string, pathAndQuery: string, cookie: string): Promise<Page> {
   const started = performance.now();
   let response: Response;
   let body: string;
   try {
-    response = await fetch(`${url}${pathAndQuery}`, { redirect: 'manual', headers: { cookie, accept: 'text/html' }, signal: AbortSignal.timeout(FILTERED_TIMEOUT_MS) });
+    response = await fetch(`${url}${pathAndQuery}`, { redirect: 'manual', headers: { cookie, accept: 'text/html' }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     body = await response.text();
   } catch (error) {
     // Our own time limit, fetch's (undici gives up waiting for headers after 300 s too), or Node's
     // requestTimeout on the server side (also 300 s) closing the connection: all mean "too slow".
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = (error as Error).name === 'TimeoutError' ? `no response within ${FILTERED_TIMEOUT_MS / 1000} s` : `${(error as Error).message}: ${cause?.code ?? cause?.message ?? 'no cause'}`;
+    const why = (error as Error).name === 'TimeoutError' ? `no response within ${REQUEST_TIMEOUT_MS / 1000} s` : `${(error as Error).message}: ${cause?.code ?? cause?.message ?? 'no cause'}`;
     return { status: 0, ms: performance.now() - started, total: undefined, body: why };
   }
   const ms = performance.now() - started;
@@ -122,18 +124,16 @@ interface SizeResult {
   size: number;
   generated: GenerateResult;
   unfiltered: LoadSummary;
-  filteredMs: number[];
-  /** Why the filtered figures are missing: a request failed or timed out (then larger sizes are not tried). */
-  filteredProblem: string | undefined;
+  filtered: LoadSummary;
   filteredTotal: number;
+  /** The one answer-filtered request: its time, or why it has none (then larger sizes are not tried). */
+  answerMs: number | undefined;
+  answerProblem: string | undefined;
+  answerTotal: number;
   databaseBytes: number;
   loadAverage: string;
 }
 
-const sortedPercentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-};
 const ms = (value: number) => (value < 10 ? value.toFixed(1) : Math.round(value).toLocaleString('en'));
 
 /** One Markdown table, numbers right-aligned, so it can be pasted into bench/README.md as is. */
@@ -146,49 +146,35 @@ function markdownTable(header: string[], rows: string[][], right: (i: number) =>
 
 function resultsTable(results: SizeResult[]): string {
   const first = results[0]!;
-  const firstP50 = first.filteredMs.length > 0 && !first.filteredProblem ? sortedPercentile(first.filteredMs, 50) : undefined;
   const base = first.size.toLocaleString('en');
+  const load = (u: LoadSummary, baseline: LoadSummary) => [
+    u.requestsPerSecond.toFixed(0),
+    ms(u.latency.p50),
+    ms(u.latency.p99),
+    String(u.unexpectedTotal + u.errors + u.timeouts),
+    `${(u.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}×`,
+  ];
   const header = [
     'responses',
-    'unfiltered req/s',
-    'p50 ms',
-    'p99 ms',
-    'non-2xx',
-    `req/s vs ${base}`,
-    'filtered matches',
-    'filtered p50 ms',
-    'filtered p99 ms',
-    's per filtered req',
-    `filtered p50 vs ${base}`,
+    'unfiltered req/s', 'p50 ms', 'p99 ms', 'non-2xx', `vs ${base}`,
+    'district+dates matches', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', `vs ${base}`,
+    'answer filter matches', 's per req',
   ];
-  const rows = results.map((r) => {
-    const u = r.unfiltered;
-    const unfilteredCells = [
-      r.size.toLocaleString('en'),
-      u.requestsPerSecond.toFixed(0),
-      ms(u.latency.p50),
-      ms(u.latency.p99),
-      String(u.unexpectedTotal + u.errors + u.timeouts),
-      `${(u.requestsPerSecond / first.unfiltered.requestsPerSecond).toFixed(2)}×`,
-      r.filteredTotal.toLocaleString('en'),
-    ];
-    if (r.filteredProblem !== undefined || r.filteredMs.length === 0) return [...unfilteredCells, r.filteredProblem ?? '—', '—', '—', '—'];
-    const p50 = sortedPercentile(r.filteredMs, 50);
-    return [
-      ...unfilteredCells,
-      ms(p50),
-      ms(sortedPercentile(r.filteredMs, 99)),
-      (r.filteredMs.reduce((a, b) => a + b, 0) / r.filteredMs.length / 1000).toFixed(2),
-      firstP50 === undefined ? '—' : `${(p50 / firstP50).toFixed(1)}×`,
-    ];
-  });
+  const rows = results.map((r) => [
+    r.size.toLocaleString('en'),
+    ...load(r.unfiltered, first.unfiltered),
+    r.filteredTotal.toLocaleString('en'),
+    ...load(r.filtered, first.filtered),
+    r.answerTotal.toLocaleString('en'),
+    r.answerMs === undefined ? r.answerProblem ?? '—' : (r.answerMs / 1000).toFixed(1),
+  ]);
   return markdownTable(header, rows, (i) => i > 0);
 }
 
 async function main(): Promise<number> {
   const options = parseOptions();
   const { sizes, duration, connections } = options;
-  log(`bench:dashboard · sizes ${sizes.map((s) => s.toLocaleString('en')).join(' → ')} · unfiltered ${duration} s with ${connections} connections · filtered ${FILTERED_REQUESTS} requests one at a time · Node ${process.version} · ${os.cpus().length} cores`);
+  log(`bench:dashboard · sizes ${sizes.map((s) => s.toLocaleString('en')).join(' → ')} · unfiltered and district+dates ${duration} s each with ${connections} connections · answer filter one request · Node ${process.version} · ${os.cpus().length} cores`);
 
   let minyi: BenchMinyi | undefined;
   process.on('SIGINT', () => {
@@ -219,16 +205,21 @@ async function main(): Promise<number> {
     const to = factory.days[FILTER_DAYS[1]]!;
     const unfilteredPath = `/staff/b/${bureau.slug}/surveys/${survey.slug}/results`;
     const filteredPath = `${unfilteredPath}?district=${FILTER_DISTRICT}&from=${from}&to=${to}`;
-    log(`responses over ${factory.days[0]} … ${factory.days[factory.days.length - 1]}; filter: district ${FILTER_DISTRICT}, ${from} … ${to}`);
+    const answerPath = `${unfilteredPath}?district=${FILTER_DISTRICT}&answer=${FILTER_ANSWER.question}:${FILTER_ANSWER.value}`;
+    log(`responses over ${factory.days[0]} … ${factory.days[factory.days.length - 1]}; filters: district ${FILTER_DISTRICT}, ${from} … ${to}; district ${FILTER_DISTRICT} and ${FILTER_ANSWER.question} = ${FILTER_ANSWER.value}`);
     // The demo data may already hold responses for the survey: the sizes count them, and so does the filter.
     const before = await getDashboard(url, unfilteredPath, cookie);
     const beforeFiltered = await getDashboard(url, filteredPath, cookie);
-    if (before.total === undefined || beforeFiltered.total === undefined) throw new Error(`the dashboard shows no response count (status ${before.status}, ${beforeFiltered.status})`);
+    const beforeAnswer = await getDashboard(url, answerPath, cookie);
+    if (before.total === undefined || beforeFiltered.total === undefined || beforeAnswer.total === undefined) throw new Error(`the dashboard shows no response count (status ${before.status}, ${beforeFiltered.status}, ${beforeAnswer.status})`);
     if (before.total > sizes[0]!) throw new Error(`the survey already holds ${before.total} responses, more than the first size ${sizes[0]}`);
-    log(`the survey holds ${before.total} responses from the demo data (${beforeFiltered.total} of them match the filter)`);
+    log(`the survey holds ${before.total} responses from the demo data (${beforeFiltered.total} and ${beforeAnswer.total} of them match the filters)`);
     let expectedFiltered = beforeFiltered.total;
+    let expectedAnswer = beforeAnswer.total;
     const countFiltered = (response: SurveyResponse) => {
-      if (response.district === FILTER_DISTRICT && response.day >= from && response.day <= to) expectedFiltered += 1;
+      if (response.district !== FILTER_DISTRICT) return;
+      if (response.day >= from && response.day <= to) expectedFiltered += 1;
+      if (response.answers[FILTER_ANSWER.question] === FILTER_ANSWER.value) expectedAnswer += 1;
     };
 
     const results: SizeResult[] = [];
@@ -257,32 +248,33 @@ async function main(): Promise<number> {
         log(`  TallyVerifier: ${verified.responses.toLocaleString('en')} responses recounted in ${seconds} s, every counter equals the tally`);
       }
 
-      log(`  unfiltered: ${duration} s with ${connections} connections...`);
-      const getUnfiltered = { method: 'GET' as const, path: unfilteredPath, headers: { cookie, accept: 'text/html' } };
-      await runAutocannon({ url, request: getUnfiltered, expectStatus: 200, connections, amount: connections * 20 }); // warm-up, not measured
-      const unfiltered = await runAutocannon({ url, request: getUnfiltered, expectStatus: 200, connections, duration });
-      if (unfiltered.firstUnexpected) log(`  first unexpected response (${unfiltered.firstUnexpected.status}): ${unfiltered.firstUnexpected.body.replace(/\s+/g, ' ').slice(0, 500)}`);
-      log(`  unfiltered: ${unfiltered.requestsPerSecond.toFixed(0)} req/s · p50 ${ms(unfiltered.latency.p50)} ms · p99 ${ms(unfiltered.latency.p99)} ms · ${unfiltered.unexpectedTotal} non-200 · ${unfiltered.errors} errors`);
+      const measure = async (label: string, path: string) => {
+        log(`  ${label}: ${duration} s with ${connections} connections...`);
+        const request = { method: 'GET' as const, path, headers: { cookie, accept: 'text/html' } };
+        await runAutocannon({ url, request, expectStatus: 200, connections, amount: connections * 20 }); // warm-up, not measured
+        const load = await runAutocannon({ url, request, expectStatus: 200, connections, duration });
+        if (load.firstUnexpected) log(`  first unexpected response (${load.firstUnexpected.status}): ${load.firstUnexpected.body.replace(/\s+/g, ' ').slice(0, 500)}`);
+        log(`  ${label}: ${load.requestsPerSecond.toFixed(0)} req/s · p50 ${ms(load.latency.p50)} ms · p99 ${ms(load.latency.p99)} ms · ${load.unexpectedTotal} non-200 · ${load.errors} errors`);
+        return load;
+      };
+      const unfiltered = await measure('unfiltered', unfilteredPath);
+      const filteredPage = await getDashboard(url, filteredPath, cookie);
+      if (filteredPage.total !== expectedFiltered) throw new Error(`the district+dates dashboard shows ${filteredPage.total ?? 'no'} responses, ${expectedFiltered} expected: ${filteredPage.body.replace(/\s+/g, ' ').slice(0, 500)}`);
+      const filtered = await measure('district+dates', filteredPath);
 
-      // The first size gets one unmeasured request, so compiling the code is not counted as database time.
-      const filteredMs: number[] = [];
-      let filteredProblem = results.some((r) => r.filteredProblem !== undefined) ? 'not tried' : undefined;
-      for (let i = sizeIndex === 0 ? -1 : 0; i < FILTERED_REQUESTS && filteredProblem === undefined; i += 1) {
-        const page = await getDashboard(url, filteredPath, cookie);
-        const label = i < 0 ? 'warm-up' : `${i + 1}/${FILTERED_REQUESTS}`;
-        if (page.status !== 200) {
-          // Slow is a result, not a failure of the benchmark: record it and go on with the unfiltered figures.
-          filteredProblem = page.status === 0 ? `no response after ${(page.ms / 1000).toFixed(0)} s` : `status ${page.status} after ${(page.ms / 1000).toFixed(0)} s`;
-          log(`  filtered ${label}: ${filteredProblem}: ${page.body.replace(/\s+/g, ' ').slice(0, 300)}`);
-          break;
-        }
-        if (page.total !== expectedFiltered) throw new Error(`filtered dashboard shows ${page.total ?? 'no'} responses, ${expectedFiltered} expected: ${page.body.replace(/\s+/g, ' ').slice(0, 500)}`);
-        if (i >= 0) filteredMs.push(page.ms);
-        log(`  filtered ${label}: ${(page.ms / 1000).toFixed(2)} s, ${page.total.toLocaleString('en')} responses`);
+      // Slow is a result, not a failure of the benchmark: record it and go on.
+      let answerMs: number | undefined;
+      let answerProblem = results.some((r) => r.answerProblem !== undefined) ? 'not tried' : undefined;
+      if (answerProblem === undefined) {
+        const page = await getDashboard(url, answerPath, cookie);
+        if (page.status !== 200) answerProblem = page.status === 0 ? `no response after ${(page.ms / 1000).toFixed(0)} s` : `status ${page.status} after ${(page.ms / 1000).toFixed(0)} s`;
+        else if (page.total !== expectedAnswer) throw new Error(`the answer-filtered dashboard shows ${page.total ?? 'no'} responses, ${expectedAnswer} expected`);
+        else answerMs = page.ms;
+        log(`  answer filter: ${answerProblem ?? `${((answerMs ?? 0) / 1000).toFixed(2)} s, ${expectedAnswer.toLocaleString('en')} responses`}`);
       }
       const loadAverage = os.loadavg().map((l) => l.toFixed(1)).join(' ');
       log(`  load average ${loadAverage}`);
-      results.push({ size, generated, unfiltered, filteredMs, filteredProblem, filteredTotal: expectedFiltered, databaseBytes, loadAverage });
+      results.push({ size, generated, unfiltered, filtered, filteredTotal: expectedFiltered, answerMs, answerProblem, answerTotal: expectedAnswer, databaseBytes, loadAverage });
     }
 
     log();
@@ -292,7 +284,7 @@ async function main(): Promise<number> {
       const g = r.generated;
       log(`generated ${(g.inserted + g.alreadyStored).toLocaleString('en')} (to ${r.size.toLocaleString('en')}) in ${g.seconds.toFixed(1)} s: ${Math.round(g.perSecond).toLocaleString('en')} responses/s · database folder ${(r.databaseBytes / 1e6).toFixed(0)} MB · load average ${r.loadAverage}`);
     }
-    const failed = results.some((r) => r.filteredProblem !== undefined || r.unfiltered.unexpectedTotal + r.unfiltered.errors > 0);
+    const failed = results.some((r) => r.answerProblem !== undefined || [r.unfiltered, r.filtered].some((u) => u.unexpectedTotal + u.errors > 0));
     if (failed) log('some requests failed or timed out: exit code 1');
     return failed ? 1 : 0;
   } finally {

@@ -1,8 +1,8 @@
 /**
  * The numbers behind a survey's dashboard, read so that their cost does not grow with the number of responses:
  * - no filter: the survey's tally, one document;
- * - date, district and channel filters: the survey's day slices in the date range (one document per day),
- *   adding up the cells of the chosen district and channel;
+ * - date, district and channel filters: the survey's day slices in the date range (one document per day,
+ *   kept in memory while unchanged), adding up the cells of the chosen district and channel;
  * - an answer filter ("respondents who answered X to Q") and cross-tabs: one streamed pass over the matching
  *   responses, counted with the same function that builds the tally, so all three agree by construction.
  */
@@ -11,11 +11,11 @@ import type { Models } from '../../models/index.js';
 import type { AnswerValue, SurveyResponse } from '../../models/response.model.js';
 import type { Question } from '../../models/survey-definition.types.js';
 import type { Survey } from '../../models/survey.model.js';
-import type { TallySlice } from '../../models/tally-slice.model.js';
 import type { IntegrityCounters, QuestionTally, Tally } from '../../models/tally.model.js';
 import { addIncrements, readCellKey, responseIncrements, type Increments } from '../tallies/tally-increments.js';
 import { calendarDay } from '../voting/vote.service.js';
 import { isFiltered, responseQuery, type DashboardFilter } from './dashboard-filter.js';
+import { DaySlices } from './day-slices.js';
 
 export interface Counts {
   total: number;
@@ -109,10 +109,14 @@ function crossTabKeys(question: Question, answer: AnswerValue | undefined): stri
 }
 
 export class DashboardService {
+  private readonly slices: DaySlices;
+
   constructor(
     private readonly models: Models,
     private readonly options: { sortsInMemory: boolean },
-  ) {}
+  ) {
+    this.slices = new DaySlices(models);
+  }
 
   /** The filtered numbers, the whole survey's and the integrity counters, from one read of the tally. */
   async numbers(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter): Promise<DashboardNumbers> {
@@ -121,7 +125,7 @@ export class DashboardService {
     const overall: Counts = { total: tally?.total ?? 0, byDay: tally?.byDay ?? {}, byDistrict: tally?.byDistrict ?? {}, byChannel: tally?.byChannel ?? {}, questions: tally?.questions ?? {} };
     const integrity = { accepted: 0, duplicate: 0, rateLimited: 0, refused: 0, invalid: 0, ...(tally?.integrity ?? {}) };
     let counts = overall;
-    if (isFiltered(filter)) counts = !filter.answer && tally?.sliced ? await this.countSlices(survey, filter) : await this.countResponses(survey, filter);
+    if (isFiltered(filter)) counts = !filter.answer && tally?.sliced ? await this.countSlices(survey, overall, filter) : await this.countResponses(survey, filter);
     return { counts, overall, integrity };
   }
 
@@ -130,12 +134,10 @@ export class DashboardService {
   }
 
   /** Adds up the cells of the day slices in the filter's date range that match its district and channel. */
-  private async countSlices(survey: Pick<Survey, '_id'>, filter: DashboardFilter): Promise<Counts> {
-    const days = filter.from || filter.to ? { day: { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lte: filter.to } : {}) } } : {};
-    const slices = this.models.TallySlice.find({ survey: survey._id, ...days }, { cells: 1, day: 1 }).lean<Pick<TallySlice, 'cells' | 'day'>>().cursor({ batchSize: 100 });
+  private async countSlices(survey: Pick<Survey, '_id'>, overall: Counts, filter: DashboardFilter): Promise<Counts> {
+    const dayTotals = Object.fromEntries(Object.entries(overall.byDay).filter(([day]) => (!filter.from || day >= filter.from) && (!filter.to || day <= filter.to)));
     const counts = emptyCounts();
-    for await (const raw of slices) {
-      const slice = raw as Pick<TallySlice, 'cells' | 'day'>;
+    for (const slice of await this.slices.read(survey._id, dayTotals)) {
       for (const [key, cell] of Object.entries(slice.cells ?? {})) {
         const { district, channel } = readCellKey(key);
         if ((filter.district && district !== filter.district) || (filter.channel && channel !== filter.channel)) continue;

@@ -134,6 +134,20 @@ describe('TallyWriter', () => {
     expect(slice.cells['nanxun|web']!.questions.concerns!.ranks!['vehicle-theft']!['1']).toBe(5);
   });
 
+  it('gives filtered counts that follow new votes on a day whose slice was already read', async () => {
+    const count = async (r: Awaited<ReturnType<typeof storeResponse>>) => {
+      await t.container.tallyWriter.countResponse(survey, r);
+    };
+    for (let i = 0; i < 3; i += 1) await count(await storeResponse(answers(i)));
+    const filter = { district: 'nanxun', from: '2026-11-21' };
+    expect((await t.container.dashboards.counts(survey, filter)).total).toBe(1);
+    await count(await storeResponse(answers(3)));
+    await count(await storeResponse(answers(1)));
+    const after = await t.container.dashboards.counts(survey, filter);
+    expect(after.total).toBe(2);
+    expect(after.questions.safety!.options).toEqual({ '1': 1, '4': 1 });
+  });
+
   it('refuses to count for a survey without a tally document, and says so', async () => {
     const orphan = { _id: new Types.ObjectId(), questions: survey.questions };
     await expect(
