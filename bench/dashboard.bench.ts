@@ -10,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SurveyResponse } from '../server/models/response.model.js';
 import { TallyVerifier } from '../server/services/tallies/tally-verifier.js';
-import { SESSION_COOKIE } from '../server/web/staff/staff-session.js';
 import { createResponseFactory, generateResponses, type GenerateResult, type GenerateTarget } from './generate-responses.js';
 import { parseBenchOptions } from './lib/cli-options.js';
 import { runAutocannon, type LoadSummary } from './lib/run-autocannon.js';
+import { signIn } from './lib/staff-sign-in.js';
 import { startMinyi, type BenchMinyi } from './lib/start-minyi.js';
 
 const BUREAU = 'huzhou-police';
@@ -56,30 +56,6 @@ function parseOptions(argv = process.argv.slice(2)): Options {
     if (sizes[i]! <= sizes[i - 1]!) throw new Error(`--sizes must grow: the survey only ever gets more responses ("${raw}")`);
   }
   return { sizes, ...common };
-}
-
-function sessionCookie(response: Response): string | undefined {
-  const line = response.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
-  return line?.split(';')[0];
-}
-
-/** Signs in as a browser does: the sign-in page for the session cookie and CSRF token, then the form post. */
-async function signIn(url: string, email: string, password: string): Promise<string> {
-  const page = await fetch(`${url}/staff/login`, { redirect: 'manual', headers: { accept: 'text/html' } });
-  const html = await page.text();
-  const firstCookie = sessionCookie(page);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1]?.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
-  if (page.status !== 200 || !firstCookie || !csrf) throw new Error(`GET /staff/login: status ${page.status}, session cookie ${firstCookie ? 'set' : 'missing'}, CSRF field ${csrf ? 'found' : 'missing'}`);
-  const post = await fetch(`${url}/staff/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: firstCookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, email, password }).toString(),
-  });
-  const body = await post.text();
-  if (post.status !== 303) throw new Error(`POST /staff/login answered ${post.status}, not 303: ${body.replace(/\s+/g, ' ').slice(0, 500)}`);
-  // Signing in starts a new session id.
-  return sessionCookie(post) ?? firstCookie;
 }
 
 interface Page {

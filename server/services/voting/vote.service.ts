@@ -199,7 +199,9 @@ export class VoteService {
       await this.models.Response.insertOne(response, options);
       return true;
     } catch (error) {
-      await this.deps.tallyWriter.unmarkPending(response).catch(() => {});
+      // Not awaited: while the database is down it would hold the resident's answer for another timeout, and a
+      // marker left behind is harmless (recovery finds no response for it and deletes it).
+      this.deps.tallyWriter.unmarkPending(response).catch(() => {});
       if (claimedCode) await this.deps.codes.release(claimedCode).catch(() => {});
       if ((error as { code?: number }).code === 11000) return false;
       throw error;

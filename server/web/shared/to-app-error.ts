@@ -9,6 +9,9 @@ const UNAVAILABLE_ERRORS = new Set([
   'MongoTopologyClosedError',
   'MongoPoolClearedError',
   'MongoExpiredSessionError',
+  // FerretDB 1.24, under long scans or bulk inserts, now and then answers a find with a reply that has no
+  // cursor. Nothing was changed by it, so asking again later is safe.
+  'MongoUnexpectedServerResponseError',
 ]);
 
 export class InternalError extends AppError {
