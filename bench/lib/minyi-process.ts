@@ -72,7 +72,7 @@ export async function startMinyiProcess(options: MinyiProcessOptions = {}): Prom
   };
   pinDatabase();
   buildOnce();
-  const child = spawn(process.execPath, [path.join(projectRoot(), 'dist/server/main.js')], {
+  const child = spawn(process.execPath, startArguments(), {
     cwd: projectRoot(),
     env: {
       ...process.env,
@@ -142,6 +142,14 @@ export async function startMinyiProcess(options: MinyiProcessOptions = {}): Prom
         await cleanUp();
       })()),
   };
+}
+
+/** The node arguments of `npm start` (package.json), so Minyi runs here with the same flags as for users. */
+function startArguments(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [command, ...args] = pkg.scripts.start.split(/\s+/);
+  if (command !== 'node') throw new Error(`npm start runs "${pkg.scripts.start}", not node`);
+  return args;
 }
 
 /** The pid of this process's newest child whose command line names `name` (Linux /proc). */
