@@ -14,6 +14,7 @@ import { createResponseFactory, generateResponses, type GenerateResult, type Gen
 import { parseBenchOptions } from './lib/cli-options.js';
 import { runAutocannon, type LoadSummary } from './lib/run-autocannon.js';
 import { signIn } from './lib/staff-sign-in.js';
+import { markdownTable } from './lib/table.js';
 import { startMinyi, type BenchMinyi } from './lib/start-minyi.js';
 
 const BUREAU = 'huzhou-police';
@@ -111,14 +112,6 @@ interface SizeResult {
 }
 
 const ms = (value: number) => (value < 10 ? value.toFixed(1) : Math.round(value).toLocaleString('en'));
-
-/** One Markdown table, numbers right-aligned, so it can be pasted into bench/README.md as is. */
-function markdownTable(header: string[], rows: string[][], right: (i: number) => boolean): string {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (right(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (right(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
 
 function resultsTable(results: SizeResult[]): string {
   const first = results[0]!;

@@ -23,6 +23,14 @@ function ratioText(row: ScenarioRow): string {
     .join('; ');
 }
 
+/** One Markdown table with aligned columns; `right(i)` says which columns are numbers (right-aligned). */
+export function markdownTable(header: string[], rows: string[][], right: (i: number) => boolean): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (right(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (right(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
 export function formatTable(rows: ScenarioRow[]): string {
   const header = ['scenario', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'responses', 'unexpected status', 'conn errors', 'ratio to baseline'];
   const right = new Set([1, 2, 3, 4, 5, 7]);
@@ -40,9 +48,5 @@ export function formatTable(rows: ScenarioRow[]): string {
       ratioText(row),
     ];
   });
-  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((line) => line[i]!.length)));
-  const pad = (text: string, i: number) => (right.has(i) ? text.padStart(widths[i]!) : text.padEnd(widths[i]!));
-  const line = (values: string[]) => `| ${values.map(pad).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (right.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(header), rule, ...cells.map(line)].join('\n');
+  return markdownTable(header, cells, (i) => right.has(i));
 }

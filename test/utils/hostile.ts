@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { Models } from '../../server/models/index.js';
+import type { everyTypeDefinition } from '../fixtures/survey-definitions.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Payloads, as the server should see them after decoding (encodeText makes them URL- and form-safe).
@@ -437,6 +438,19 @@ const attribute = (attrs: string, name: string) => {
   const match = new RegExp(`\\b${name}="([^"]*)"`).exec(attrs);
   return match ? unescapeHtml(match[1]!) : undefined;
 };
+
+/** Lets the every-type survey's free-text question take the longest payloads (400 characters). */
+export function roomForPayloads(definition: ReturnType<typeof everyTypeDefinition>): void {
+  const advice = definition.questions.find((q) => q.id === 'advice');
+  if (advice && advice.type === 'text') advice.maxLength = 400;
+}
+
+/** The builder form of a test-bureau survey as a manager's browser would send it, without its CSRF field. */
+export async function builderFields(manager: { get(url: string): { expect(status: number): PromiseLike<{ text: string }> } }, survey: string): Promise<Fields> {
+  const url = `/staff/b/test-bureau/surveys/${survey}/edit`;
+  const edit = await manager.get(url).expect(200);
+  return formFields(edit.text, url).filter(([name]) => name !== '_csrf');
+}
 
 /** The fields a browser would send from the form posting to `action` (no submit buttons, checked boxes only). */
 export function formFields(html: string, action: string): Fields {

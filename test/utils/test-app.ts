@@ -53,6 +53,9 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
     config,
     async reset() {
       for (const model of Object.values(container.models)) await model.deleteMany({});
+      // What the server keeps in memory about the data just deleted.
+      container.directory.invalidate();
+      container.pageCache.clear();
     },
     async close() {
       await database.connection.dropDatabase().catch(() => {});

@@ -12,7 +12,7 @@ import type { AnswerValue, SurveyResponse } from '../../models/response.model.js
 import type { Question } from '../../models/survey-definition.types.js';
 import type { Survey } from '../../models/survey.model.js';
 import type { IntegrityCounters, QuestionTally, Tally } from '../../models/tally.model.js';
-import { addIncrements, readCellKey, responseIncrements, type Increments } from '../tallies/tally-increments.js';
+import { addIncrements, flattenCounters, readCellKey, responseIncrements, type Increments } from '../tallies/tally-increments.js';
 import { calendarDay } from '../voting/vote.service.js';
 import { isFiltered, responseQuery, type DashboardFilter } from './dashboard-filter.js';
 import { DaySlices } from './day-slices.js';
@@ -68,22 +68,6 @@ class NewestFirst<T> {
   }
 }
 
-const emptyCounts = (): Counts => ({ total: 0, byDay: {}, byDistrict: {}, byChannel: {}, questions: {} });
-const add = (into: Record<string, number>, key: string, amount: number) => {
-  into[key] = (into[key] ?? 0) + amount;
-};
-
-function addQuestionTallies(into: Record<string, QuestionTally>, more: Record<string, QuestionTally>): void {
-  for (const [id, question] of Object.entries(more)) {
-    const sum = (into[id] ??= { answered: 0, options: {}, ranks: {} });
-    sum.answered += question.answered;
-    for (const [option, count] of Object.entries(question.options ?? {})) add(sum.options, option, count);
-    for (const [item, ranks] of Object.entries(question.ranks ?? {})) {
-      for (const [rank, count] of Object.entries(ranks)) add(((sum.ranks ??= {})[item] ??= {}), rank, count);
-    }
-  }
-}
-
 /** Increments ("questions.q1.options.a": 3) folded back into the nested shape of a tally. */
 export function countsFromIncrements(sums: Increments): Counts {
   const counts: Counts = { total: sums.total ?? 0, byDay: {}, byDistrict: {}, byChannel: {}, questions: {} };
@@ -136,19 +120,17 @@ export class DashboardService {
   /** Adds up the cells of the day slices in the filter's date range that match its district and channel. */
   private async countSlices(survey: Pick<Survey, '_id'>, overall: Counts, filter: DashboardFilter): Promise<Counts> {
     const dayTotals = Object.fromEntries(Object.entries(overall.byDay).filter(([day]) => (!filter.from || day >= filter.from) && (!filter.to || day <= filter.to)));
-    const counts = emptyCounts();
+    const sums: Increments = {};
     for (const slice of await this.slices.read(survey._id, dayTotals)) {
       for (const [key, cell] of Object.entries(slice.cells ?? {})) {
         const { district, channel } = readCellKey(key);
         if ((filter.district && district !== filter.district) || (filter.channel && channel !== filter.channel)) continue;
-        counts.total += cell.total;
-        add(counts.byDay, slice.day, cell.total);
-        if (district) add(counts.byDistrict, district, cell.total);
-        add(counts.byChannel, channel, cell.total);
-        addQuestionTallies(counts.questions, cell.questions ?? {});
+        // The cell's counters with the paths a response adds to the tally, so they fold back the same way.
+        const where: Increments = { [`byDay.${slice.day}`]: cell.total, [`byChannel.${channel}`]: cell.total, ...(district ? { [`byDistrict.${district}`]: cell.total } : {}) };
+        addIncrements(sums, flattenCounters({ total: cell.total, questions: cell.questions }, '', where));
       }
     }
-    return counts;
+    return countsFromIncrements(sums);
   }
 
   private async countResponses(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter): Promise<Counts> {

@@ -66,3 +66,13 @@ export function addIncrements(into: Increments, more: Increments): Increments {
   for (const [path, amount] of Object.entries(more)) into[path] = (into[path] ?? 0) + amount;
   return into;
 }
+
+/** "questions.q1.options.a" → number, for every numeric leaf of a tally or slice document: increments again. */
+export function flattenCounters(value: unknown, prefix = '', into: Increments = {}): Increments {
+  if (typeof value === 'number') {
+    into[prefix] = value;
+  } else if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, child] of Object.entries(value)) flattenCounters(child, prefix ? `${prefix}.${key}` : key, into);
+  }
+  return into;
+}

@@ -6,7 +6,7 @@ import type { Types } from 'mongoose';
 import type { Models } from '../../models/index.js';
 import type { SurveyResponse } from '../../models/response.model.js';
 import type { Survey } from '../../models/survey.model.js';
-import { sliceId, type Increments } from './tally-increments.js';
+import { flattenCounters, sliceId, type Increments } from './tally-increments.js';
 import { TallySums } from './tally-sums.js';
 
 export interface TallyDifference {
@@ -17,16 +17,6 @@ export interface TallyDifference {
 
 /** Counters of refused votes have no responses to recompute them from. */
 const NOT_FROM_RESPONSES = /^integrity\.(duplicate|rateLimited|refused|invalid)$/;
-
-/** "questions.q1.options.a" → number, for every numeric leaf of the tally document. */
-export function flattenCounters(value: unknown, prefix = '', into: Increments = {}): Increments {
-  if (typeof value === 'number') {
-    into[prefix] = value;
-  } else if (value && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [key, child] of Object.entries(value)) flattenCounters(child, prefix ? `${prefix}.${key}` : key, into);
-  }
-  return into;
-}
 
 export class TallyVerifier {
   constructor(private readonly models: Models) {}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
 import { createBureauWithSurvey, validFields, vote } from '../../utils/resident.js';
 import { createStaff, signedInAgent, type StaffAgent } from '../../utils/staff.js';
-import { FUZZ_TEST_TIMEOUT, CSV_FORMULAS, fuzzParameters, isWellFormed, parseCsv, probe, StoreWatch, type Sent } from '../../utils/hostile.js';
+import { roomForPayloads, FUZZ_TEST_TIMEOUT, CSV_FORMULAS, fuzzParameters, isWellFormed, parseCsv, probe, StoreWatch, type Sent } from '../../utils/hostile.js';
 
 vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT });
 
@@ -19,12 +19,7 @@ const apiExport = '/api/v1/surveys/test-bureau/every-type';
 
 beforeAll(async () => {
   t = await createTestApp({ MINYI_MIN_FILL_SECONDS: '0', MINYI_SMALL_CELL_MIN: '1' });
-  const { bureau } = await createBureauWithSurvey(t.container, {
-    mutate: (d) => {
-      const advice = d.questions.find((q) => q.id === 'advice');
-      if (advice && advice.type === 'text') advice.maxLength = 400;
-    },
-  });
+  const { bureau } = await createBureauWithSurvey(t.container, { mutate: roomForPayloads });
   await createStaff(t.container, 'manager@test.cn', [{ role: 'manager', bureau: bureau._id }]);
   manager = await signedInAgent(t.app, 'manager@test.cn');
   ({ token } = await t.container.apiTokens.create(bureau._id, 'fuzz', 'fuzz@test'));

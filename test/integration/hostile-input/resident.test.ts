@@ -22,6 +22,7 @@ import {
   XSS_PAYLOADS,
   type Fields,
   type Sent,
+  roomForPayloads,
 } from '../../utils/hostile.js';
 
 vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT });
@@ -38,12 +39,7 @@ const FORM_NAMES = ['_form', 'website', 'code', 'concerns.rank.1', 'concerns.oth
 
 beforeAll(async () => {
   t = await createTestApp({ MINYI_MIN_FILL_SECONDS: '0', MINYI_SMALL_CELL_MIN: '1' });
-  const open = await createBureauWithSurvey(t.container, {
-    mutate: (d) => {
-      const advice = d.questions.find((q) => q.id === 'advice');
-      if (advice && advice.type === 'text') advice.maxLength = 400;
-    },
-  });
+  const open = await createBureauWithSurvey(t.container, { mutate: roomForPayloads });
   path = open.path;
   shortCode = open.survey.shortCode;
   surveyId = String(open.survey._id);

@@ -11,7 +11,7 @@ import { everyTypeDefinition } from '../../fixtures/survey-definitions.js';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
 import { createBureauWithSurvey, expectStatus, newAgent, validFields, vote } from '../../utils/resident.js';
 import { createStaff, signedInAgent, STAFF_PASSWORD, type StaffAgent } from '../../utils/staff.js';
-import { FUZZ_TEST_TIMEOUT, encodeText, formFields, fuzzParameters, hostileText, probe, SHORT_XSS, staffRoutes, StoreWatch, XSS_PAYLOADS, XSS_POLYGLOT, type Fields, type RouteEntry, type Sent } from '../../utils/hostile.js';
+import { builderFields, roomForPayloads, FUZZ_TEST_TIMEOUT, encodeText, formFields, fuzzParameters, hostileText, probe, SHORT_XSS, staffRoutes, StoreWatch, XSS_PAYLOADS, XSS_POLYGLOT, type Fields, type RouteEntry, type Sent } from '../../utils/hostile.js';
 
 vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT });
 
@@ -30,21 +30,9 @@ const BUREAU_FORM: Fields = [
   ['districts', 'wuxing|吴兴区|Wuxing'], ['timezone', 'Asia/Shanghai'], ['defaultLocale', 'en'], ['managerEmail', 'boss@test.cn'], ['managerName', 'Boss'], ['managerPassword', STAFF_PASSWORD],
 ];
 
-/** The builder form of a survey as the browser would send it. */
-async function builderFields(survey: string): Promise<Fields> {
-  const url = `/staff/b/test-bureau/surveys/${survey}/edit`;
-  const edit = await manager.get(url).expect(200);
-  return formFields(edit.text, url).filter(([name]) => name !== '_csrf');
-}
-
 beforeAll(async () => {
   t = await createTestApp({ MINYI_MIN_FILL_SECONDS: '0', MINYI_SMALL_CELL_MIN: '1' });
-  const { bureau, survey } = await createBureauWithSurvey(t.container, {
-    mutate: (d) => {
-      const advice = d.questions.find((q) => q.id === 'advice');
-      if (advice && advice.type === 'text') advice.maxLength = 400;
-    },
-  });
+  const { bureau, survey } = await createBureauWithSurvey(t.container, { mutate: roomForPayloads });
   await createBureauWithSurvey(t.container, { status: 'draft', mutate: (d) => { d.slug = 'builder'; } });
   await createStaff(t.container, 'manager@test.cn', [{ role: 'manager', bureau: bureau._id }]);
   await createStaff(t.container, 'root@test.cn', [{ role: 'admin' }]);
@@ -64,7 +52,7 @@ beforeAll(async () => {
   const token = await t.container.apiTokens.create(bureau._id, 'fuzz', 'fuzz@test');
   params = { bureau: ['test-bureau'], survey: ['every-type'], question: ['advice'], file: ['responses.csv'], batch: [codes.batch], user: [String(managerUser!._id)], role: ['analyst'], token: [token.id], action: ['open'], template: [template] };
   routes = staffRoutes(t.app);
-  builderBase = await builderFields('builder');
+  builderBase = await builderFields(manager, 'builder');
   watch = new StoreWatch(t.container.models);
   await watch.reset();
 });

@@ -6,7 +6,6 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { everyTypeDefinition } from '../../fixtures/survey-definitions.js';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
 import { createBureauWithSurvey, expectStatus, newAgent, validFields, vote } from '../../utils/resident.js';
 import { createStaff, signedInAgent, STAFF_PASSWORD, type StaffAgent } from '../../utils/staff.js';
@@ -29,6 +28,8 @@ import {
   XSS_PAYLOADS,
   type Fields,
   type Sent,
+  builderFields,
+  roomForPayloads,
 } from '../../utils/hostile.js';
 
 vi.setConfig({ testTimeout: FUZZ_TEST_TIMEOUT });
@@ -43,24 +44,13 @@ let params: Record<string, string[]>;
 let routes: RouteEntry[];
 let sandboxBase: Fields;
 
-/** The builder form of a survey as the browser would send it. */
-async function builderFields(survey: string): Promise<Fields> {
-  const url = `/staff/b/test-bureau/surveys/${survey}/edit`;
-  const edit = await manager.get(url).expect(200);
-  return formFields(edit.text, url).filter(([name]) => name !== '_csrf');
-}
-
 const QUESTION_IDS = ['concerns', 'district', 'safety', 'victim', 'crime-kind', 'patrols', 'advice'];
 const QUERY_NAMES = ['lang', 'next', 'done', 'page', 'search', 'from', 'to', 'district', 'channel', 'answer', 'rows', 'cols'];
 const LIFECYCLE = ['open', 'close', 'reopen', 'archive', 'unschedule', 'schedule'];
 
 beforeAll(async () => {
   t = await createTestApp({ MINYI_MIN_FILL_SECONDS: '0', MINYI_SMALL_CELL_MIN: '1' });
-  const raiseAdviceLimit = (d: ReturnType<typeof everyTypeDefinition>) => {
-    const advice = d.questions.find((q) => q.id === 'advice');
-    if (advice && advice.type === 'text') advice.maxLength = 400;
-  };
-  const { bureau } = await createBureauWithSurvey(t.container, { mutate: raiseAdviceLimit });
+  const { bureau } = await createBureauWithSurvey(t.container, { mutate: roomForPayloads });
   for (const slug of ['sandbox', 'doomed']) await createBureauWithSurvey(t.container, { status: 'draft', mutate: (d) => { d.slug = slug; } });
   await createStaff(t.container, 'manager@test.cn', [{ role: 'manager', bureau: bureau._id }]);
   await createStaff(t.container, 'analyst@test.cn', [{ role: 'analyst', bureau: bureau._id }]);
@@ -95,7 +85,7 @@ beforeAll(async () => {
     template: [template],
   };
   routes = staffRoutes(t.app);
-  sandboxBase = await builderFields('sandbox');
+  sandboxBase = await builderFields(manager, 'sandbox');
   watch = new StoreWatch(t.container.models);
   await watch.reset();
 });

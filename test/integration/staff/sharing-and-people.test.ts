@@ -14,7 +14,6 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   await t.reset();
-  t.container.directory.invalidate();
   const { bureau } = await createBureauWithSurvey(t.container);
   await createStaff(t.container, 'manager@test.cn', [{ role: 'manager', bureau: bureau._id }]);
   manager = await signedInAgent(t.app, 'manager@test.cn');

@@ -14,7 +14,6 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   await t.reset();
-  t.container.directory.invalidate();
   await createBureauWithSurvey(t.container);
   const bureau = await t.container.models.Bureau.findOne({ slug: 'test-bureau' }).lean();
   await createStaff(t.container, 'manager@test.cn', [{ role: 'manager', bureau: bureau!._id }]);

@@ -13,7 +13,6 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   await t.reset();
-  t.container.directory.invalidate();
   ({ survey, path } = await createBureauWithSurvey(t.container, { mutate: (d) => { d.settings.votePolicy = 'invitation'; } }));
 });
 afterAll(async () => t?.close());

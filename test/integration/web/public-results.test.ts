@@ -11,7 +11,6 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   await t.reset();
-  t.container.directory.invalidate();
   ({ path } = await createBureauWithSurvey(t.container));
 });
 afterAll(async () => t?.close());

@@ -9,7 +9,6 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   await t.reset();
-  t.container.directory.invalidate();
 });
 afterAll(async () => t?.close());
 
