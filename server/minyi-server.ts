@@ -152,6 +152,8 @@ function trackInFlight(server: http.Server): { count: () => number; idle: () => 
 /** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left after a timeout. */
 async function closeHttpServer(server: http.Server, inFlight: { idle: () => Promise<void> }): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Requests still arriving on kept-alive connections are answered, and their connection closed after.
+  server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.setHeader('Connection', 'close'));
   server.closeIdleConnections();
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref());
   await Promise.race([Promise.all([closed, inFlight.idle()]), timeout]);

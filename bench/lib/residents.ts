@@ -127,7 +127,9 @@ export class ResidentClient {
     try {
       form = await this.request('GET', `${this.target.path}?lang=zh-CN`, jar);
     } catch (error) {
-      return problem(`GET ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      problem(`GET ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      // A resident whose page does not load waits a moment before trying again.
+      return void (await new Promise((resolve) => setTimeout(resolve, 200)));
     }
     const token = FORM_TOKEN.exec(form.body)?.[1];
     if (form.status !== 200 || !token) return problem(`GET ${form.status}${token ? '' : ' without a form'}`);

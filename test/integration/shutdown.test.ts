@@ -1,0 +1,46 @@
+/** MinyiServer.stop() under a kept-alive connection: requests in flight finish, the connection closes, new ones are refused. */
+import http from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../server/logging/logger.js';
+import { MinyiServer } from '../../server/minyi-server.js';
+import { databaseUriFor, testConfig } from '../utils/test-app.js';
+
+function get(agent: http.Agent, url: string): Promise<{ status: number; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+    }).on('error', reject);
+  });
+}
+
+describe('stopping Minyi', () => {
+  it('answers the requests it has, closes kept-alive connections, then refuses new ones', async () => {
+    const config = testConfig({ MONGODB_URI: databaseUriFor(`minyi_test_${randomBytes(6).toString('hex')}`), MINYI_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'minyi-stop-')), PORT: '0', HOST: '127.0.0.1', MINYI_DEMO_DATA: 'false' });
+    const minyi = new MinyiServer(config, createLogger('silent'));
+    const started = await minyi.start();
+    const url = new URL(started.url);
+    url.hostname = '127.0.0.1';
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await get(agent, `${url.origin}/healthz`)).connection).toBe('keep-alive');
+
+    // One request in flight on the kept-alive connection when stopping starts, and one sent right after.
+    const inFlight = get(agent, `${url.origin}/?lang=en`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const stopping = minyi.stop();
+    const next = get(agent, `${url.origin}/healthz`).catch((error: NodeJS.ErrnoException) => String(error.code));
+    expect((await inFlight).status).toBe(200);
+    const after = await next;
+    // Either it rode the kept-alive connection and was told to close it, or it found the server gone.
+    expect(typeof after === 'string' ? after : `${after.status} ${after.connection}`).toMatch(/^(ECONNREFUSED|ECONNRESET|200 close)$/);
+    const startedAt = Date.now();
+    await stopping;
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+    await expect(get(new http.Agent(), `${url.origin}/healthz`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    agent.destroy();
+  });
+});
