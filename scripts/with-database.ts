@@ -22,7 +22,7 @@ export async function withDatabase<T>(task: (container: Container) => Promise<T>
   const connection = await connectDatabase(database.uri, config.dbTimeoutMs);
   try {
     const container = buildContainer({ config, logger, database: connection, runningDatabase: database });
-    await ensureIndexes(container.models);
+    await ensureIndexes(container.models, { secondaryIndexes: connection.capabilities.usesSecondaryIndexes });
     return await task(container);
   } finally {
     await connection.close();

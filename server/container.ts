@@ -30,8 +30,10 @@ import { FormTokens } from './services/voting/form-token.js';
 import { InvitationCodes } from './services/voting/invitation-codes.js';
 import { RateLimiter } from './services/voting/rate-limiter.js';
 import { Receipts } from './services/voting/receipt.js';
+import { ResponseStore } from './services/voting/response-store.js';
 import { SurveyDirectory } from './services/voting/survey-directory.js';
 import { VoteService } from './services/voting/vote.service.js';
+import { VoteRateLimiter } from './services/voting/vote-rate-limiter.js';
 import { RenderedPageCache } from './web/shared/rendered-page-cache.js';
 import { ViewRenderer } from './web/shared/view-renderer.js';
 
@@ -54,7 +56,9 @@ export interface Container {
   tokens: FormTokens;
   receipts: Receipts;
   rateLimiter: RateLimiter;
+  voteRateLimiter: VoteRateLimiter;
   codes: InvitationCodes;
+  responses: ResponseStore;
   votes: VoteService;
   pageCache: RenderedPageCache;
   passwordPolicy: PasswordPolicy;
@@ -92,28 +96,24 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const models = createModels(input.database.connection);
   const writeConcern = input.database.capabilities.voteWriteConcern;
   const tallies = new TallyService(models);
-  const tallyWriter = new TallyWriter(models, { writeConcern, logger });
+  const tallyWriter = new TallyWriter(models, { writeConcern, logger, flushIntervalMs: config.tallyFlushMs });
   const bureaus = new BureauService(models);
   const surveys = new SurveyService(models, tallies);
   const answerValidators = new AnswerValidatorCache(parts.ajv);
   const tokens = new FormTokens(config.secret);
   const receipts = new Receipts(config.secret);
   const rateLimiter = new RateLimiter(models);
+  const voteRateLimiter = new VoteRateLimiter({ limit: config.voteRateLimit, windowSeconds: config.voteRateWindowSeconds });
   const codes = new InvitationCodes(models, config.secret);
   const passwordPolicy = new PasswordPolicy();
   const directory = new SurveyDirectory(models);
   const audit = new AuditLog(models, logger);
   const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter });
+  const responses = new ResponseStore(models, tallyWriter, { writeConcern, logger });
   const votes = new VoteService(
     models,
-    { validators: answerValidators, tokens, rateLimiter, codes, tallyWriter, receipts },
-    {
-      secret: config.secret,
-      minFillSeconds: config.minFillSeconds,
-      rateLimit: { limit: config.voteRateLimit, windowSeconds: config.voteRateWindowSeconds },
-      writeConcern,
-      logger,
-    },
+    { validators: answerValidators, tokens, rateLimiter: voteRateLimiter, codes, responses, tallyWriter, receipts },
+    { secret: config.secret, minFillSeconds: config.minFillSeconds, logger },
   );
   return {
     ...input,
@@ -131,7 +131,9 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     tokens,
     receipts,
     rateLimiter,
+    voteRateLimiter,
     codes,
+    responses,
     votes,
     pageCache: new RenderedPageCache(),
     passwordPolicy,

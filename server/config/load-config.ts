@@ -18,6 +18,7 @@ export interface Config {
   readonly minFillSeconds: number;
   readonly voteRateLimit: number;
   readonly voteRateWindowSeconds: number;
+  readonly tallyFlushMs: number;
   readonly smallCellMin: number;
   readonly sessionIdleMinutes: number;
   readonly sessionMaxHours: number;
@@ -115,6 +116,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     minFillSeconds: read('minFillSeconds') as number,
     voteRateLimit: read('voteRateLimit') as number,
     voteRateWindowSeconds: read('voteRateWindowSeconds') as number,
+    tallyFlushMs: read('tallyFlushMs') as number,
     smallCellMin: read('smallCellMin') as number,
     sessionIdleMinutes: read('sessionIdleMinutes') as number,
     sessionMaxHours: read('sessionMaxHours') as number,

@@ -12,6 +12,11 @@ export interface DatabaseCapabilities {
    * that way (no sort pushdown); its unsorted cursors come in insertion order, which is _id order here.
    */
   sortsInMemory: boolean;
+  /**
+   * Whether the server answers queries from secondary indexes. FerretDB 1.24 on SQLite pushes only `_id`
+   * equality down to SQL, and even that misses the index it built, so there the other indexes only cost.
+   */
+  usesSecondaryIndexes: boolean;
 }
 
 export interface DatabaseConnection {
@@ -59,5 +64,6 @@ async function detectCapabilities(connection: Connection): Promise<DatabaseCapab
     isReplicaSet,
     voteWriteConcern: isFerretdb ? undefined : { w: isReplicaSet ? 'majority' : 1, journal: true },
     sortsInMemory: isFerretdb,
+    usesSecondaryIndexes: !isFerretdb,
   };
 }

@@ -44,13 +44,23 @@ export function createModels(connection: Connection): Models {
   };
 }
 
-/** Creates every collection and index the queries rely on; run once at start-up. */
-export async function ensureIndexes(models: Models): Promise<void> {
+/**
+ * Creates every collection and index the queries rely on; run once at start-up. Where the server never uses
+ * secondary indexes to answer queries (FerretDB 1.24), only the unique ones are made: they enforce rules,
+ * while the others would only slow every insert.
+ */
+export async function ensureIndexes(models: Models, options: { secondaryIndexes: boolean }): Promise<void> {
   for (const model of Object.values(models) as Model<unknown>[]) {
     await model.createCollection().catch((error: { code?: number }) => {
       if (error.code !== 48) throw error; // 48: NamespaceExists
     });
-    await model.createIndexes();
+    if (options.secondaryIndexes) {
+      await model.createIndexes();
+      continue;
+    }
+    for (const [fields, indexOptions] of model.schema.indexes()) {
+      if (indexOptions.unique) await model.collection.createIndex(fields as Record<string, 1 | -1>, { unique: true });
+    }
   }
 }
 

@@ -22,8 +22,7 @@ beforeAll(async () => {
       answers: { 'top-concerns': [concerns[i % 5]!, concerns[(i + 1) % 5]!, concerns[(i + 3) % 5]!], district: districts[i % districts.length]!, 'neighbourhood-safety': (i % 5) + 1, victim: 'no', 'patrol-frequency': 'weekly' },
       otherText: {}, submittedAt: new Date(), day: `2026-11-${String(1 + (i % 9)).padStart(2, '0')}`, district: districts[i % districts.length]!, channel: 'web', locale: 'zh-CN', clientHash: null,
     };
-    await container.models.Response.create(response);
-    await container.tallyWriter.countResponse(found.survey, response);
+    await container.responses.store(found.survey, response);
   }
   await container.tallyWriter.drain();
   await createStaff(container, 'analyst@huzhou.test', [{ role: 'analyst', bureau: found.bureau._id }]);

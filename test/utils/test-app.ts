@@ -32,6 +32,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     MINYI_DB_TIMEOUT_MS: '1500',
     // Every test request comes from 127.0.0.1; the rate-limit test turns the limit on.
     MINYI_VOTE_RATE_LIMIT: '0',
+    // Tallies written as soon as possible, so a test reads them right after drain().
+    MINYI_TALLY_FLUSH_MS: '0',
     ...overrides,
   });
 }
@@ -46,7 +48,7 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
     database,
     runningDatabase: { kind: inject('databaseKind') as 'ferretdb', description: 'test database' },
   });
-  await ensureIndexes(container.models);
+  await ensureIndexes(container.models, { secondaryIndexes: database.capabilities.usesSecondaryIndexes });
   return {
     app: createApp(container),
     container,
@@ -56,6 +58,7 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
       // What the server keeps in memory about the data just deleted.
       container.directory.invalidate();
       container.pageCache.clear();
+      container.voteRateLimiter.clear();
     },
     async close() {
       await database.connection.dropDatabase().catch(() => {});

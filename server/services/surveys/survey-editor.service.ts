@@ -85,7 +85,7 @@ export class SurveyEditor {
     const updated = await this.models.Survey.findOneAndUpdate(
       { _id: survey._id },
       { $set: { ...definition }, $inc: { revision: 1 } },
-      { new: true, lean: true },
+      { returnDocument: 'after', lean: true },
     );
     this.deps.directory.invalidate();
     await this.deps.audit.record({ actor, action: 'survey.edit', bureau: survey.bureau, target: { kind: 'survey', id: String(survey._id), label: definition.slug }, details: { revision: (updated as Survey).revision } });
@@ -126,7 +126,7 @@ export class SurveyEditor {
         break;
       }
     }
-    const updated = await this.models.Survey.findOneAndUpdate({ _id: survey._id }, { $set: set, $inc: { revision: 1 } }, { new: true, lean: true });
+    const updated = await this.models.Survey.findOneAndUpdate({ _id: survey._id }, { $set: set, $inc: { revision: 1 } }, { returnDocument: 'after', lean: true });
     this.deps.directory.invalidate();
     await this.deps.audit.record({
       actor,

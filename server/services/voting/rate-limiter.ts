@@ -23,7 +23,7 @@ export class RateLimiter {
       this.models.RateLimit.findOneAndUpdate(
         { _id: id },
         { $inc: { count: 1 }, $setOnInsert: { expiresAt: new Date(windowStart + windowMs) } },
-        { upsert: true, new: true, lean: true },
+        { upsert: true, returnDocument: 'after', lean: true },
       ),
     );
     if (entry && entry.count > rule.limit) throw new RateLimitedError((windowStart + windowMs - now) / 1000);

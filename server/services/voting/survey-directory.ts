@@ -1,6 +1,8 @@
 /**
- * Finds the bureau and survey a resident's address names, from a short-lived in-process cache: the survey
- * page and the vote post are the hot paths, and a survey changes rarely. Edits call invalidate().
+ * Finds the bureau and survey a resident's address names, from an in-process cache: the survey page and the
+ * vote post are the hot paths, and a survey changes rarely. Edits in this process call invalidate(); an entry
+ * older than a couple of seconds (another process may have changed it) is read again in the background while
+ * requests keep getting the entry they have, so no resident waits for the database on a survey already known.
  */
 import type { Bureau } from '../../models/bureau.model.js';
 import type { Models } from '../../models/index.js';
@@ -17,6 +19,8 @@ export interface PublishedSurvey {
 interface Entry<T> {
   at: number;
   value: Promise<T>;
+  /** A newer value being read while this one is still served. */
+  refreshing?: boolean;
 }
 
 export class SurveyDirectory {
@@ -43,10 +47,18 @@ export class SurveyDirectory {
     this.bureaus.clear();
   }
 
-  /** Requests arriving while a lookup is under way share it, so an expired entry causes one query, not one per request. */
+  /** Requests arriving while a lookup is under way share it, so a new key causes one query, not one per request. */
   private cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T>): Promise<T> {
     const entry = map.get(key);
     if (entry && Date.now() - entry.at < TTL_MS) return entry.value;
+    if (entry && !entry.refreshing) {
+      entry.refreshing = true;
+      entry.value.then(
+        () => this.refresh(map, key, entry, load),
+        () => {},
+      );
+    }
+    if (entry) return entry.value;
     if (map.size >= MAX_ENTRIES) map.clear();
     const value = Promise.resolve().then(load);
     map.set(key, { at: Date.now(), value });
@@ -55,5 +67,18 @@ export class SurveyDirectory {
       if (map.get(key)?.value === value) map.delete(key);
     });
     return value;
+  }
+
+  /** Reads an entry again; until the new value is in, requests get the old one. A failed read keeps the old one a while longer. */
+  private refresh<T>(map: Map<string, Entry<T>>, key: string, entry: Entry<T>, load: () => Promise<T>): void {
+    load().then(
+      (fresh) => {
+        if (map.get(key) === entry) map.set(key, { at: Date.now(), value: Promise.resolve(fresh) });
+      },
+      () => {
+        entry.at = Date.now();
+        entry.refreshing = false;
+      },
+    );
   }
 }

@@ -3,7 +3,6 @@
  * policy. Every outcome is counted for the integrity panel. The response insert is the moment of truth: it is
  * acknowledged by the database (majority, journaled where available) before the resident sees a receipt.
  */
-import type { WriteConcernSettings } from 'mongodb';
 import { Types } from 'mongoose';
 import { AppError, BadRequestError, ValidationError, type FieldProblem } from '../../errors/index.js';
 import type { Logger } from '../../logging/logger.js';
@@ -17,11 +16,12 @@ import type { TallyWriter } from '../tallies/tally-writer.js';
 import { hashClientAddress } from './client-address.js';
 import type { FormTokens } from './form-token.js';
 import type { InvitationCodes } from './invitation-codes.js';
-import type { RateLimiter } from './rate-limiter.js';
 import type { Receipts } from './receipt.js';
+import type { ResponseStore } from './response-store.js';
 import { effectiveStatus } from './survey-availability.js';
 import type { PublishedSurvey } from './survey-directory.js';
 import { parseVoteForm, type ParsedVoteForm } from './vote-form-parser.js';
+import type { VoteRateLimiter } from './vote-rate-limiter.js';
 
 export interface VoteRequest {
   published: PublishedSurvey;
@@ -53,8 +53,6 @@ export class FormExpiredError extends AppError {
 export interface VoteServiceOptions {
   secret: string;
   minFillSeconds: number;
-  rateLimit: { limit: number; windowSeconds: number };
-  writeConcern: WriteConcernSettings | undefined;
   logger: Logger;
 }
 
@@ -78,8 +76,9 @@ export class VoteService {
     private readonly deps: {
       validators: AnswerValidatorCache;
       tokens: FormTokens;
-      rateLimiter: RateLimiter;
+      rateLimiter: VoteRateLimiter;
       codes: InvitationCodes;
+      responses: ResponseStore;
       tallyWriter: TallyWriter;
       receipts: Receipts;
     },
@@ -117,7 +116,7 @@ export class VoteService {
 
     const clientHash = hashClientAddress(request.clientAddress, this.options.secret);
     try {
-      await this.deps.rateLimiter.hit(`vote:${String(survey._id)}:${clientHash}`, this.options.rateLimit, now.getTime());
+      this.deps.rateLimiter.hit(`${String(survey._id)}:${clientHash}`, now.getTime());
     } catch (error) {
       this.count(survey, 'rateLimited');
       throw error;
@@ -172,49 +171,29 @@ export class VoteService {
       clientHash: survey.settings.anonymity === 'confidential' ? clientHash : null,
     };
 
-    const stored = await this.store(response, claimedCode);
-    if (!stored) {
+    let outcome;
+    try {
+      outcome = await this.deps.responses.store(survey, response);
+    } catch (error) {
+      if (claimedCode) await this.deps.codes.release(claimedCode).catch(() => {});
+      throw error;
+    }
+    if (outcome === 'duplicate') {
+      if (claimedCode) await this.deps.codes.release(claimedCode).catch(() => {});
       this.count(survey, 'duplicate');
       return { kind: 'accepted', receipt, replay: true };
     }
-    try {
-      await this.deps.tallyWriter.countResponse(survey, response);
-    } catch (error) {
-      // The vote is stored and acknowledged; its pending marker lets recoverPending() count it later.
-      this.options.logger.warn({ err: error, survey: String(survey._id) }, 'tally update failed; vote left pending');
-    }
     return { kind: 'accepted', receipt, replay: false };
-  }
-
-  /**
-   * Marks the vote pending, then inserts it: only inserts, which stay fast on every database. Returns false
-   * when the form's submission id is already stored (a retried post). On failure nothing half-done remains
-   * but, at worst, a pending marker that recovery will find without a response and drop.
-   */
-  private async store(response: SurveyResponse, claimedCode: string | undefined): Promise<boolean> {
-    const concern = this.options.writeConcern;
-    const options = concern ? { w: concern.w as number | string, j: concern.journal } : {};
-    try {
-      await this.deps.tallyWriter.markPending(response);
-      await this.models.Response.insertOne(response, options);
-      return true;
-    } catch (error) {
-      // Not awaited: while the database is down it would hold the resident's answer for another timeout, and a
-      // marker left behind is harmless (recovery finds no response for it and deletes it).
-      this.deps.tallyWriter.unmarkPending(response).catch(() => {});
-      if (claimedCode) await this.deps.codes.release(claimedCode).catch(() => {});
-      if ((error as { code?: number }).code === 11000) return false;
-      throw error;
-    }
   }
 
   private async isStored(survey: Pick<Survey, '_id'>, submissionId: string): Promise<boolean> {
     return (await this.models.Response.exists({ survey: survey._id, submissionId })) !== null;
   }
 
+  /** Counted votes plus those stored but still on their way into the tally. */
   private async responseCount(survey: Pick<Survey, '_id'>): Promise<number> {
     const tally = await this.models.Tally.findOne({ survey: survey._id }, { total: 1 }).lean();
-    return tally?.total ?? 0;
+    return (tally?.total ?? 0) + this.deps.tallyWriter.queuedVotes(survey._id);
   }
 
   /** Integrity counters are best-effort: a failure to count must not fail the resident's request. */

@@ -15,8 +15,7 @@ async function wave(bureauSlug: string, slug: string, opensAt: string, firstChoi
   for (const first of firstChoices) {
     const concerns = [first, ...others.filter((o) => o !== first)].slice(0, 3);
     const response: SurveyResponse = { _id: new Types.ObjectId(), survey: survey._id, bureau: survey.bureau, submissionId: new Types.ObjectId().toHexString(), receipt: 'R', answers: { concerns, district: 'wuxing', safety: 3, victim: 'no' }, otherText: {}, submittedAt: new Date(), day: '2026-11-01', district: 'wuxing', channel: 'web', locale: 'zh-CN', clientHash: null };
-    await t.container.models.Response.create(response);
-    await t.container.tallyWriter.countResponse(survey, response);
+    await t.container.responses.store(survey, response);
   }
   await t.container.tallyWriter.drain();
   return survey;

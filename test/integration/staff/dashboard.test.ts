@@ -17,8 +17,7 @@ async function addResponse(answers: SurveyResponse['answers'], where: { day: str
     _id: new Types.ObjectId(), survey: survey._id, bureau: survey.bureau, submissionId: new Types.ObjectId().toHexString(), receipt: 'R', answers, otherText: {},
     submittedAt: new Date(`${where.day}T04:00:00Z`), day: where.day, district: where.district, channel: where.channel ?? 'web', locale: 'zh-CN', clientHash: null,
   };
-  await t.container.models.Response.create(response);
-  await t.container.tallyWriter.countResponse(survey, response);
+  await t.container.responses.store(survey, response);
 }
 
 beforeAll(async () => {
