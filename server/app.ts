@@ -27,12 +27,20 @@ export function createApp(container: Container): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
+  // Pages are rendered per request and sent with Cache-Control: no-store; hashing each one for an ETag is wasted.
+  app.set('etag', false);
 
   app.use(requestId);
   app.use(accessLog(logger));
   app.use(securityHeaders({ https }));
   // Residents on slow mobile connections: pages and scripts shrink to about a quarter gzipped.
-  app.use(compression({ threshold: 1024 }));
+  const compress = compression({ threshold: 1024 });
+  app.use((req, res, next) => {
+    if (req.headers['accept-encoding']) return compress(req, res, next);
+    // A client that takes no encoding gets none; caches still learn that the answer depends on it.
+    res.vary('Accept-Encoding');
+    next();
+  });
   app.use('/static', express.static(path.join(projectRoot(), 'public'), { maxAge: '1d', index: false, fallthrough: true }));
   // Chart.js is served from the installed package, never from a CDN.
   app.get('/static/vendor/chart.umd.min.js', (_req, res) => res.sendFile(path.join(projectRoot(), 'node_modules', 'chart.js', 'dist', 'chart.umd.min.js'), { maxAge: '7d' }));

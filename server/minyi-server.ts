@@ -59,7 +59,7 @@ export class MinyiServer {
     const connection = await connectDatabase(database.uri, this.config.dbTimeoutMs);
     this.cleanups.push({ name: 'database connection', run: () => connection.close() });
     const container = buildContainer({ config: this.config, logger: this.logger, database: connection, runningDatabase: database }, parts);
-    await ensureIndexes(container.models);
+    await ensureIndexes(container.models, { secondaryIndexes: connection.capabilities.usesSecondaryIndexes });
 
     this.startMaintenance(container);
 
@@ -86,6 +86,7 @@ export class MinyiServer {
   private startMaintenance(container: Container): void {
     const run = async () => {
       try {
+        container.voteRateLimiter.deleteExpired();
         await container.rateLimiter.deleteExpired();
         await container.tallyWriter.recoverPending();
       } catch (error) {
@@ -137,9 +138,10 @@ function trackInFlight(server: http.Server): { count: () => number; idle: () => 
     };
     res.once('finish', finish);
     res.once('close', () => {
-      // A closed connection does not stop the handler; give it until it writes or errors.
-      if (res.writableFinished) finish();
-      else res.once('finish', finish);
+      if (res.writableFinished) return finish();
+      // The client hung up first: that does not stop the handler; give it until it writes, or the drain timeout.
+      // (Only then a timer: one per request would keep every response alive for the whole timeout.)
+      res.once('finish', finish);
       setTimeout(finish, DRAIN_TIMEOUT_MS).unref();
     });
   });

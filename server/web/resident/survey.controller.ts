@@ -10,7 +10,7 @@ import { closedAt } from '../../services/voting/survey-availability.js';
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
 import type { VoteService } from '../../services/voting/vote.service.js';
 import type { RawForm } from '../../services/voting/vote-form-parser.js';
-import type { RenderedPageCache } from '../shared/rendered-page-cache.js';
+import { slot, type RenderedPageCache } from '../shared/rendered-page-cache.js';
 import { languageLinks } from '../shared/locale.js';
 import { renderPage } from '../shared/render-page.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
@@ -29,8 +29,12 @@ export interface SurveyControllerDeps {
   secureCookies: boolean;
 }
 
-const TOKEN_PLACEHOLDER = '__MINYI_FORM_TOKEN__';
-const CODE_PLACEHOLDER = '__MINYI_CODE__';
+const TOKEN_SLOT = slot('FORM_TOKEN');
+const CODE_SLOT = slot('CODE');
+const RECEIPT_SLOT = slot('RECEIPT');
+const SIGNATURE_SLOT = slot('SIGNATURE');
+/** Pages whose query holds only these can come from the page cache; anything else is rendered as asked. */
+const onlyQueryKeys = (req: Request, keys: readonly string[]) => Object.keys(req.query).every((key) => keys.includes(key));
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
 const votedCookieName = (survey: Pick<Survey, '_id'>) => `mv_${String(survey._id)}`;
@@ -89,14 +93,14 @@ export function surveyController(deps: SurveyControllerDeps) {
   /** The form, rendered once per survey revision and language; tokens are filled in per request. */
   function sendForm(req: Request, res: Response, bureau: Bureau, survey: Survey, locale: Locale, code: string): void {
     const token = deps.tokens.issue(String(survey._id), csrfCookie(req, res, deps.tokens, deps.secureCookies));
-    const cacheable = Object.keys(req.query).every((key) => key === 'lang');
     const render = () => {
-      const model = { ...buildSurveyFormModel({ bureau, survey, locale }), formToken: TOKEN_PLACEHOLDER, codeValue: CODE_PLACEHOLDER };
+      const model = { ...buildSurveyFormModel({ bureau, survey, locale }), formToken: TOKEN_SLOT, codeValue: CODE_SLOT };
       return deps.views.render('pages/resident/survey', { ...model, locale, languageLinks: languageLinks(surveyPath(bureau, survey), locale) });
     };
-    const html = cacheable ? deps.pageCache.getOrRender(`${String(survey._id)}:${survey.revision}:${String(survey.updatedAt?.getTime())}:${locale}`, render) : render();
+    const values = { [TOKEN_SLOT]: token, [CODE_SLOT]: escapeAttribute(code) };
+    const key = `form:${String(survey._id)}:${survey.revision}:${String(survey.updatedAt?.getTime())}:${locale}`;
     res.setHeader('Cache-Control', 'no-store');
-    res.type('html').send(html.replace(TOKEN_PLACEHOLDER, token).replace(CODE_PLACEHOLDER, escapeAttribute(code)));
+    res.type('html').send(onlyQueryKeys(req, ['lang']) ? deps.pageCache.getOrRender(key, render).fill(values) : render().replace(TOKEN_SLOT, token).replace(CODE_SLOT, values[CODE_SLOT]!));
   }
 
   /** The form again after a mistake: the resident's answers kept, errors summarised and beside each field. */
@@ -166,23 +170,24 @@ export function surveyController(deps: SurveyControllerDeps) {
     const { bureau, survey, status } = await findPublishedSurvey(deps.directory, req);
     // The link is signed when the vote is accepted, so this page needs no lookup and cannot be made up.
     const receipt = String(req.params.receipt);
-    if (!RECEIPT_PATTERN.test(receipt) || !deps.receipts.verify(String(survey._id), receipt, req.query.sig)) throw new NotFoundError();
+    const signature = req.query.sig;
+    if (!RECEIPT_PATTERN.test(receipt) || !deps.receipts.verify(String(survey._id), receipt, signature)) throw new NotFoundError();
     const locale = pageLocale(res, survey.defaultLocale);
+    const model = (shownReceipt: string) => ({
+      pageTitle: deps.i18n.translate(locale, 'vote.thanks.title'),
+      receipt: shownReceipt,
+      thankYou: survey.settings.thankYou ? text(survey.settings.thankYou, locale) : null,
+      resultsHref: publicResultsHref(bureau, survey, status),
+      resultsAfterClose: survey.settings.publicResults === 'after-close',
+      bureau: { name: text(bureau.name, locale), href: `/b/${bureau.slug}` },
+    });
     res.setHeader('Cache-Control', 'no-store');
-    renderPage(
-      deps.views,
-      res,
-      'pages/resident/thanks',
-      {
-        pageTitle: deps.i18n.translate(locale, 'vote.thanks.title'),
-        receipt,
-        thankYou: survey.settings.thankYou ? text(survey.settings.thankYou, locale) : null,
-        resultsHref: publicResultsHref(bureau, survey, status),
-        resultsAfterClose: survey.settings.publicResults === 'after-close',
-        bureau: { name: text(bureau.name, locale), href: `/b/${bureau.slug}` },
-      },
-      { locale },
+    if (!onlyQueryKeys(req, ['lang', 'sig'])) return renderPage(deps.views, res, 'pages/resident/thanks', model(receipt), { locale });
+    // Receipts and signatures are made of [0-9A-Z-] and base64url characters: nothing to escape.
+    const page = deps.pageCache.getOrRender(`thanks:${String(survey._id)}:${survey.revision}:${String(survey.updatedAt?.getTime())}:${status}:${locale}`, () =>
+      deps.views.render('pages/resident/thanks', { ...model(RECEIPT_SLOT), locale, languageLinks: languageLinks(`${surveyPath(bureau, survey)}/thanks/${RECEIPT_SLOT}?sig=${SIGNATURE_SLOT}`, locale) }),
     );
+    res.type('html').send(page.fill({ [RECEIPT_SLOT]: receipt, [SIGNATURE_SLOT]: String(signature) }));
   };
 
   return { show, vote, thanks };

@@ -15,7 +15,7 @@ export function negotiateLocale(i18n: I18n, options: { secureCookies: boolean })
     if (isLocale(query)) {
       locale = query;
       explicit = true;
-      res.cookie(LOCALE_COOKIE, query, { httpOnly: true, sameSite: 'lax', secure: options.secureCookies, maxAge: 365 * 24 * 3600 * 1000, path: '/' });
+      if (req.cookies?.[LOCALE_COOKIE] !== query) res.cookie(LOCALE_COOKIE, query, { httpOnly: true, sameSite: 'lax', secure: options.secureCookies, maxAge: 365 * 24 * 3600 * 1000, path: '/' });
     } else if (isLocale(req.cookies?.[LOCALE_COOKIE])) {
       locale = req.cookies[LOCALE_COOKIE] as Locale;
       explicit = true;
