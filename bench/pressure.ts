@@ -22,7 +22,7 @@ import type { Question } from '../server/models/survey-definition.types.js';
 import { projectRoot } from '../server/paths.js';
 import { demoBureaus } from '../server/services/demo/demo-bureaus.js';
 import { TallyVerifier } from '../server/services/tallies/tally-verifier.js';
-import { pinToCore, startMinyiProcess, type MinyiProcess } from './lib/minyi-process.js';
+import { pinToCore, startMinyiProcess, type MinyiWithDatabase } from './lib/minyi-process.js';
 import { addStats, newStats, ResidentClient, runResidents, type ResidentStats } from './lib/residents.js';
 import { signIn } from './lib/staff-sign-in.js';
 
@@ -55,7 +55,7 @@ function target(url: string) {
 }
 
 /** Models on Minyi's database, for counting what it stored. */
-async function openDatabase(minyi: MinyiProcess): Promise<{ models: Models; close(): Promise<void> }> {
+async function openDatabase(minyi: MinyiWithDatabase): Promise<{ models: Models; close(): Promise<void> }> {
   const connection = await mongoose.createConnection(minyi.database.uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
   return { models: createModels(connection), close: () => connection.close() };
 }
@@ -109,7 +109,7 @@ const summary = (stats: ResidentStats & { seconds: number }) =>
   `${stats.retriesSameReceipt} retries and ${stats.revisitsSameReceipt} revisits got their first receipt, problems: ${stats.problems.size === 0 ? 'none' : JSON.stringify(Object.fromEntries(stats.problems))}`;
 
 /** The client runs on the other core than Minyi and its database, where there are two. */
-async function start(): Promise<MinyiProcess> {
+async function start(): Promise<MinyiWithDatabase> {
   pinToCore(process.pid, 0);
   const minyi = await startMinyiProcess({ core: 0 });
   pinToCore(process.pid, 1);
@@ -163,14 +163,14 @@ async function restart(residents: number): Promise<void> {
     const client = new ResidentClient(target(minyi.url), residents);
     const running = runResidents(client, { residents, seconds: 40 });
     await new Promise((resolve) => setTimeout(resolve, 10_000));
-    await minyi.killDatabase();
+    await minyi.db.kill();
     log('  database killed');
     await new Promise((resolve) => setTimeout(resolve, 4000));
     const staff = await fetch(`${minyi.url}/staff`, { headers: { accept: 'text/html', cookie } });
     const staffBody = await staff.text();
     check('restart: staff page while the database is down', staff.status === 503 && /database|数据库/i.test(staffBody) && !/at .*\.js/.test(staffBody), `status ${staff.status}`);
     await new Promise((resolve) => setTimeout(resolve, 6000));
-    await minyi.restartDatabase();
+    await minyi.db.restart();
     log('  database restarted');
     const stats = await running;
     client.close();

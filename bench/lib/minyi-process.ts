@@ -1,7 +1,7 @@
 /**
- * Minyi as a separate process, the way `npm start` runs it, on an embedded FerretDB that this process owns, so
- * a script can kill and restart the database under Minyi, signal Minyi, read its memory, and pin the two to
- * different cores than the load generator.
+ * Minyi as a separate process, the way `npm start` runs it, on an embedded FerretDB that the script owns, so
+ * a script can kill and restart the database under Minyi, restart Minyi on a running database, signal Minyi,
+ * read its memory, and pin both to another core than the load generator.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,9 @@ import { ensureFerretdbBinary } from '../../server/db/ferretdb-binary.js';
 import { startFerretdb } from '../../server/db/ferretdb-server.js';
 import type { RunningDatabase } from '../../server/db/running-database.js';
 import { projectRoot } from '../../server/paths.js';
-import { BENCH_SECRET } from './start-minyi.js';
+
+/** Fixed so the bench process can sign form tokens that Minyi accepts. */
+export const BENCH_SECRET = 'minyi-bench-secret-0123456789-abcdefghij';
 
 const HAS_TASKSET = (() => {
   try {
@@ -23,6 +25,9 @@ const HAS_TASKSET = (() => {
   }
 })();
 
+/** Whether processes can be pinned to cores here (taskset and at least two cores). */
+export const canPin = HAS_TASKSET;
+
 /** Pins a process and all its threads to one core; false where taskset or a second core is missing. */
 export function pinToCore(pid: number, core: number): boolean {
   if (!HAS_TASKSET) return false;
@@ -30,21 +35,63 @@ export function pinToCore(pid: number, core: number): boolean {
   return true;
 }
 
+/** CPU time (user + system) a process has used so far, in milliseconds (Linux /proc). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+export interface BenchDatabase {
+  database: RunningDatabase;
+  /** The FerretDB process, for pinning and CPU time. */
+  pid(): number | undefined;
+  /** Folder for Minyi's data (its secret) beside the database's files. */
+  dataDir: string;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts FerretDB in a temporary folder, pinned to `core` when given. */
+export async function startBenchDatabase(options: { core?: number } = {}): Promise<BenchDatabase> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minyi-bench-'));
+  const database = await startFerretdb({ binary: await ensureFerretdbBinary(), dataPath: path.join(dataDir, 'ferretdb'), databaseName: 'minyi' });
+  const pid = () => findChildPid('ferretdb');
+  const pin = () => {
+    const found = pid();
+    if (options.core !== undefined && found) pinToCore(found, options.core);
+  };
+  pin();
+  let stopped: Promise<void> | undefined;
+  return {
+    database,
+    pid,
+    dataDir,
+    kill: () => database.kill!(),
+    async restart() {
+      await database.restart!();
+      pin();
+    },
+    stop: () =>
+      (stopped ??= (async () => {
+        await database.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      })()),
+  };
+}
+
 export interface MinyiProcess {
   url: string;
   child: ChildProcess;
-  database: RunningDatabase;
+  /** Milliseconds from spawning the process to its first served page. */
+  startupMs: number;
   /** Everything Minyi printed. */
   output(): string;
   /** Resident set size of the Minyi process, in MB (Linux). */
   rssMb(): number;
   /** Resolves with Minyi's exit code once it has exited. */
   exited: Promise<number | null>;
-  /** Kills the database (SIGKILL), as a crash would. */
-  killDatabase(): Promise<void>;
-  /** Starts the database again on the same port and files. */
-  restartDatabase(): Promise<void>;
-  /** Stops Minyi (SIGTERM) and the database, and removes the data folder. */
+  /** Stops Minyi (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
 }
 
@@ -60,30 +107,29 @@ export interface MinyiProcessOptions {
   /** Core for Minyi and its database; the caller pins itself elsewhere. */
   core?: number;
   env?: Record<string, string>;
+  /** Extra node flags before npm start's, e.g. --cpu-prof. */
+  nodeArgs?: string[];
 }
 
-/** Starts FerretDB in a temporary folder, then Minyi on it with the demo data; resolves once Minyi is ready. */
-export async function startMinyiProcess(options: MinyiProcessOptions = {}): Promise<MinyiProcess> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minyi-pressure-'));
-  const database = await startFerretdb({ binary: await ensureFerretdbBinary(), dataPath: path.join(dataDir, 'ferretdb'), databaseName: 'minyi' });
-  const pinDatabase = () => {
-    const pid = findChildPid('ferretdb');
-    if (options.core !== undefined && pid) pinToCore(pid, options.core);
-  };
-  pinDatabase();
+/** Starts Minyi on a running bench database with the demo data; resolves once it has served its home page. */
+export async function spawnMinyi(db: BenchDatabase, options: MinyiProcessOptions = {}): Promise<MinyiProcess> {
   buildOnce();
-  const child = spawn(process.execPath, startArguments(), {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...startArguments()], {
     cwd: projectRoot(),
     env: {
       ...process.env,
-      PORT: '0',
+      PORT: String(port),
       HOST: '127.0.0.1',
-      MONGODB_URI: database.uri,
-      MINYI_DATA_DIR: dataDir,
+      MONGODB_URI: db.database.uri,
+      MINYI_DATA_DIR: db.dataDir,
       MINYI_SECRET: BENCH_SECRET,
       MINYI_DEMO_DATA: 'true',
+      // Simulated residents post the moment they get the form, each from its own address (X-Forwarded-For).
       MINYI_MIN_FILL_SECONDS: '0',
-      MINYI_VOTE_RATE_LIMIT: '0',
+      MINYI_TRUST_PROXY: 'loopback',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
       ...options.env,
@@ -95,53 +141,80 @@ export async function startMinyiProcess(options: MinyiProcessOptions = {}): Prom
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const cleanUp = async () => {
-    await database.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  let url: string;
+  let startupMs: number;
   try {
-    url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Minyi printed no ready line in 120 s:\n${output}`)), 120_000);
-      child.stdout!.on('data', () => {
-        const match = /ready at (http:\/\/\S+)/.exec(output);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-      void exited.then((code) => reject(new Error(`Minyi exited (${code}) before it was ready:\n${output}`)));
-    });
+    startupMs = (await firstPage(url, exited, () => output)) - spawnedAt;
   } catch (error) {
     child.kill('SIGKILL');
-    await cleanUp();
     throw error;
   }
   let stopped: Promise<void> | undefined;
   return {
     url,
     child,
-    database,
+    startupMs,
     output: () => output,
     rssMb: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
     },
     exited,
-    killDatabase: () => database.kill!(),
-    async restartDatabase() {
-      await database.restart!();
-      pinDatabase();
-    },
     stop: () =>
       (stopped ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
           child.kill('SIGTERM');
           await exited;
         }
-        await cleanUp();
       })()),
   };
+}
+
+/** Minyi and the database it runs on, stopped together. */
+export interface MinyiWithDatabase extends MinyiProcess {
+  db: BenchDatabase;
+  database: RunningDatabase;
+}
+
+/** Starts a bench database, then Minyi on it. */
+export async function startMinyiProcess(options: MinyiProcessOptions = {}): Promise<MinyiWithDatabase> {
+  const db = await startBenchDatabase({ core: options.core });
+  try {
+    const minyi = await spawnMinyi(db, options);
+    return {
+      ...minyi,
+      db,
+      database: db.database,
+      async stop() {
+        await minyi.stop();
+        await db.stop();
+      },
+    };
+  } catch (error) {
+    await db.stop();
+    throw error;
+  }
+}
+
+/** Polls the home page until it answers 200; resolves with the moment it did (performance.now()). */
+async function firstPage(url: string, exited: Promise<number | null>, output: () => string): Promise<number> {
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code ?? -1));
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`Minyi exited (${exitCode}) before it served a page:\n${output()}`);
+    const ok = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) }).then(
+      (response) => response.arrayBuffer().then(() => response.status === 200),
+      () => false,
+    );
+    if (ok) return performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`Minyi served no page in 120 s:\n${output()}`);
+}
+
+async function freePort(): Promise<number> {
+  const { findFreePort } = await import('../../server/db/free-port.js');
+  return findFreePort('127.0.0.1');
 }
 
 /** The node arguments of `npm start` (package.json), so Minyi runs here with the same flags as for users. */

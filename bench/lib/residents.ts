@@ -58,13 +58,18 @@ export function addStats(into: ResidentStats, run: ResidentStats): ResidentStats
 
 export const newStats = (): ResidentStats => ({ receipts: new Map(), completed: 0, retriesSameReceipt: 0, revisitsSameReceipt: 0, problems: new Map(), cycleMs: [], unavailable: [], unknownOutcome: 0 });
 
+/** A random public-looking IPv4 address (10.x is fine too: Minyi only hashes it). */
+const randomAddress = () => `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+
 const RECEIPT = /<p class="receipt">([A-Z0-9-]+)<\/p>/;
 const receiptOf = (posted: Reply) => (posted.status === 303 ? /\/thanks\/([A-Z0-9-]+)\?/.exec(posted.headers.location ?? '')?.[1] : undefined);
 const FORM_TOKEN = /name="_form" value="([^"]+)"/;
 const unescapeAttribute = (value: string) => value.replace(/&#x3D;/g, '=').replace(/&#x2F;/g, '/').replace(/&amp;/g, '&');
 
+/** One resident's browser: its cookies, and the address Minyi sees it come from (through a trusted proxy). */
 class CookieJar {
   private readonly cookies = new Map<string, string>();
+  readonly address = randomAddress();
   take(headers: http.IncomingHttpHeaders): void {
     for (const line of headers['set-cookie'] ?? []) {
       const [pair] = line.split(';');
@@ -92,7 +97,7 @@ export class ResidentClient {
 
   private request(method: 'GET' | 'POST', path: string, jar: CookieJar, body?: string, timeoutMs = 30_000): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = { accept: 'text/html', cookie: jar.header() };
+      const headers: http.OutgoingHttpHeaders = { accept: 'text/html', cookie: jar.header(), 'x-forwarded-for': jar.address };
       if (body !== undefined) {
         headers['content-type'] = 'application/x-www-form-urlencoded';
         headers['content-length'] = Buffer.byteLength(body);
