@@ -72,7 +72,7 @@ function options(argv = process.argv.slice(2)): BenchOptions & { only: Set<Scena
 }
 
 /** Starts the baselines' process beside Minyi and waits for its addresses. */
-async function startBaselines(fixture: BaselineFixture): Promise<{ urls: BaselineUrls; stop(): void }> {
+async function startBaselines(fixture: BaselineFixture): Promise<{ urls: BaselineUrls; pid: number | undefined; stop(): void }> {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'minyi-baseline-')), 'fixture.json');
   writeFileSync(file, JSON.stringify(fixture));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot(), 'bench', 'baseline-server.ts'), file], { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'inherit'] });
@@ -86,7 +86,7 @@ async function startBaselines(fixture: BaselineFixture): Promise<{ urls: Baselin
     });
     child.once('exit', (code) => reject(new Error(`the baseline server exited (${code}): ${output}`)));
   });
-  return { urls, stop: () => child.kill() };
+  return { urls, pid: child.pid, stop: () => child.kill() };
 }
 
 async function main(): Promise<number> {
@@ -94,7 +94,7 @@ async function main(): Promise<number> {
   log(`npm run bench · Node ${process.version} · ${os.cpus().length} cores · ${canPin ? `Minyi and FerretDB on core ${MINYI_CORE}, load generator on core ${LOAD_CORE}` : 'no taskset: processes not pinned'} · ${opts.rounds} rounds · load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const db = await startBenchDatabase({ core: MINYI_CORE });
   let minyi: MinyiProcess | undefined;
-  let baselines: { urls: BaselineUrls; stop(): void } | undefined;
+  let baselines: Awaited<ReturnType<typeof startBaselines>> | undefined;
   const connection = await mongoose.createConnection(db.database.uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
   const profileDir = mkdtempSync(path.join(os.tmpdir(), 'minyi-profile-'));
   try {
@@ -118,6 +118,7 @@ async function main(): Promise<number> {
       },
       models,
       baselines: baselines.urls,
+      baselinePid: baselines.pid,
       target,
       log: (line = '') => log(line),
     };

@@ -40,7 +40,14 @@ export class MinyiServer {
 
   async start(): Promise<StartedMinyi> {
     const print = this.options.print ?? (() => {});
+    const phases: Record<string, number> = {};
+    let phaseStart = performance.now();
+    const phase = (name: string) => {
+      phases[name] = Math.round(performance.now() - phaseStart);
+      phaseStart = performance.now();
+    };
     const parts = loadStaticParts();
+    phase('templates and views');
     const database = await resolveDatabase({
       mongodbUri: this.config.mongodbUri,
       dataDir: this.config.dataDir,
@@ -50,6 +57,7 @@ export class MinyiServer {
       log: print,
     });
     this.cleanups.push({ name: 'embedded database', run: () => database.stop() });
+    phase('database');
     print(`Database: ${database.description}`);
     if (!this.options.ephemeralDatabase) {
       const forget = announceEmbeddedDatabase(this.config.dataDir, database);
@@ -59,12 +67,15 @@ export class MinyiServer {
     const connection = await connectDatabase(database.uri, this.config.dbTimeoutMs);
     this.cleanups.push({ name: 'database connection', run: () => connection.close() });
     const container = buildContainer({ config: this.config, logger: this.logger, database: connection, runningDatabase: database }, parts);
+    phase('connection');
     await ensureIndexes(container.models, { secondaryIndexes: connection.capabilities.usesSecondaryIndexes });
+    phase('indexes');
 
     this.startMaintenance(container);
 
     const seedDemo = this.config.demoData === 'true' || (this.config.demoData === 'auto' && database.kind !== 'external');
     const demoLogins = seedDemo ? await container.demo.seedIfEmpty() : null;
+    phase('demo data');
 
     const server = http.createServer(createApp(container));
     server.keepAliveTimeout = 65_000;
@@ -74,6 +85,8 @@ export class MinyiServer {
       server.listen(this.config.port, this.config.host, () => resolve());
     });
     this.cleanups.push({ name: 'HTTP server', run: () => closeHttpServer(server, inFlight) });
+    phase('listening');
+    this.logger.info({ ms: phases }, 'started');
     const { port } = server.address() as AddressInfo;
     const url = `http://${this.config.host === '0.0.0.0' || this.config.host === '127.0.0.1' ? 'localhost' : this.config.host}:${port}`;
     return { url, container, database, demoLogins };

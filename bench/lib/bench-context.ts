@@ -3,7 +3,7 @@ import type { Models } from '../../server/models/index.js';
 import type { Bureau } from '../../server/models/bureau.model.js';
 import type { Survey } from '../../server/models/survey.model.js';
 import type { BaselineUrls } from '../baseline-server.js';
-import type { BenchDatabase, MinyiProcess } from './minyi-process.js';
+import { cpuMs, type BenchDatabase, type MinyiProcess } from './minyi-process.js';
 
 export interface BenchOptions {
   rounds: number;
@@ -31,6 +31,8 @@ export interface BenchContext {
   restartMinyi(nodeArgs?: string[]): Promise<MinyiProcess>;
   models: Models;
   baselines: BaselineUrls;
+  /** The baselines' process. */
+  baselinePid: number | undefined;
   /** The survey residents vote on. */
   target: PublishedTarget;
   log(line?: string): void;
@@ -60,4 +62,14 @@ export async function settleVotes(models: Models, surveyId: Survey['_id'], timeo
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`votes did not settle within ${timeoutMs / 1000} s`);
+}
+
+/** CPU time each process spends while `work` runs, in ms per `units(result)` (requests, votes...); NaN for a missing pid. */
+export async function cpuPer<T>(pids: Array<number | undefined>, work: () => Promise<T>, units: (result: T) => number): Promise<{ result: T; ms: number[] }> {
+  const read = () => pids.map((pid) => (pid ? cpuMs(pid) : Number.NaN));
+  const before = read();
+  const result = await work();
+  const after = read();
+  const n = Math.max(1, units(result));
+  return { result, ms: after.map((value, i) => (value - before[i]!) / n) };
 }

@@ -5,7 +5,7 @@
  */
 import type { Question } from '../../server/models/survey-definition.types.js';
 import { median, percentile, type Figure, type Measurement } from '../lib/figures.js';
-import { settleVotes, type BenchContext } from '../lib/bench-context.js';
+import { cpuPer, settleVotes, type BenchContext } from '../lib/bench-context.js';
 import { ResidentClient, runResidents, type ResidentStats } from '../lib/residents.js';
 
 const measurement = (stats: ResidentStats & { seconds: number }): Measurement => ({ rate: stats.completed / stats.seconds, p50: percentile(stats.cycleMs, 50), p99: percentile(stats.cycleMs, 99) });
@@ -22,20 +22,22 @@ export async function measureResidents(ctx: BenchContext, residents: number): Pr
   let acknowledged = 0;
   let unknown = 0;
   const problems = new Map<string, number>();
+  const cpu: string[] = [];
   ctx.log(`residents end to end: ${residents} residents, warming up, then ${rounds} rounds of ${residentSeconds} s per server`);
   await runResidents(bareClient, { residents, seconds: 3 });
   const warm = await runResidents(minyiClient, { residents, seconds: 3 });
   acknowledged += warm.receipts.size;
   unknown += warm.unknownOutcome;
   for (let round = 1; round <= rounds; round += 1) {
-    const b = await runResidents(bareClient, { residents, seconds: residentSeconds });
+    const { result: b, ms: [bareMs] } = await cpuPer([ctx.baselinePid], () => runResidents(bareClient, { residents, seconds: residentSeconds }), (r) => r.completed);
     bare.push(measurement(b));
-    const m = await runResidents(minyiClient, { residents, seconds: residentSeconds });
+    const { result: m, ms: [minyiMs, databaseMs] } = await cpuPer([ctx.minyi().child.pid, ctx.db.pid()], () => runResidents(minyiClient, { residents, seconds: residentSeconds }), (r) => r.completed);
+    cpu.push(`${minyiMs!.toFixed(2)} + ${databaseMs!.toFixed(2)} (bare ${bareMs!.toFixed(2)})`);
     minyi.push(measurement(m));
     acknowledged += m.receipts.size;
     unknown += m.unknownOutcome;
     for (const [what, n] of [...b.problems, ...m.problems]) problems.set(what, (problems.get(what) ?? 0) + n);
-    ctx.log(`  round ${round}: bare ${measurement(b).rate.toFixed(0)}/s p99 ${measurement(b).p99.toFixed(0)} ms · Minyi ${measurement(m).rate.toFixed(0)}/s p99 ${measurement(m).p99.toFixed(0)} ms`);
+    ctx.log(`  round ${round}: bare ${measurement(b).rate.toFixed(0)}/s p99 ${measurement(b).p99.toFixed(0)} ms · Minyi ${measurement(m).rate.toFixed(0)}/s p99 ${measurement(m).p99.toFixed(0)} ms · CPU ms per vote: Minyi + FerretDB ${cpu.at(-1)}`);
   }
   bareClient.close();
   minyiClient.close();
@@ -46,6 +48,6 @@ export async function measureResidents(ctx: BenchContext, residents: number): Pr
   if (residents === 10) {
     figure.goal = { text: '≥ 1,000 votes/s, p99 < 100 ms', met: consistent && problems.size === 0 && median(minyi.map((m) => m.rate)) >= 1000 && median(minyi.map((m) => m.p99)) < 100 };
   }
-  figure.note = `stored ${stored} = acknowledged ${acknowledged}${unknown > 0 ? ` (+ ${unknown} unanswered)` : ''}: ${consistent ? 'ok' : 'FAILED'}${problems.size > 0 ? `; problems ${JSON.stringify(Object.fromEntries(problems))}` : ''}`;
+  figure.note = `CPU ms per completed vote (Minyi + FerretDB) by round: ${cpu.join(', ')}; stored ${stored} = acknowledged ${acknowledged}${unknown > 0 ? ` (+ ${unknown} unanswered)` : ''}: ${consistent ? 'ok' : 'FAILED'}${problems.size > 0 ? `; problems ${JSON.stringify(Object.fromEntries(problems))}` : ''}`;
   return [figure];
 }

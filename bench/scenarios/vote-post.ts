@@ -5,7 +5,7 @@
  */
 import { FormTokens } from '../../server/services/voting/form-token.js';
 import { median, ratios, type Figure, type Measurement } from '../lib/figures.js';
-import { settleVotes, type BenchContext } from '../lib/bench-context.js';
+import { cpuPer, settleVotes, type BenchContext } from '../lib/bench-context.js';
 import { BENCH_SECRET } from '../lib/minyi-process.js';
 import { runAutocannon } from '../lib/run-autocannon.js';
 import { VoteRequests } from '../lib/vote-requests.js';
@@ -25,19 +25,21 @@ export async function measureVotePost(ctx: BenchContext): Promise<Figure[]> {
   const minyi: Measurement[] = [];
   const problems: string[] = [];
   let accepted = 0;
+  const cpu: string[] = [];
   ctx.log(`vote POST: warming up, then ${rounds} rounds of ${duration} s per server with ${connections} connections`);
   await runAutocannon({ url: ctx.baselines.resident, request: new VoteRequests(tokens, target).request(), expectStatus: 303, connections, amount: connections * 40 });
   const warmUp = await runAutocannon({ url: ctx.minyi().url, request: votes.request(), expectStatus: 303, connections, amount: connections * 10 });
   accepted += warmUp.expected;
   for (let round = 1; round <= rounds; round += 1) {
-    const baseline = await runAutocannon({ url: ctx.baselines.resident, request: new VoteRequests(tokens, target).request(), expectStatus: 303, connections, duration });
+    const { result: baseline, ms: [bareMs] } = await cpuPer([ctx.baselinePid], () => runAutocannon({ url: ctx.baselines.resident, request: new VoteRequests(tokens, target).request(), expectStatus: 303, connections, duration }), (r) => r.responses);
     bare.push(measurement(baseline));
     problems.push(...trouble(`bare round ${round}`, baseline));
-    const run = await runAutocannon({ url: ctx.minyi().url, request: votes.request(), expectStatus: 303, connections, duration });
+    const { result: run, ms: [minyiMs, databaseMs] } = await cpuPer([ctx.minyi().child.pid, ctx.db.pid()], () => runAutocannon({ url: ctx.minyi().url, request: votes.request(), expectStatus: 303, connections, duration }), (r) => r.responses);
+    cpu.push(`${minyiMs!.toFixed(2)} + ${databaseMs!.toFixed(2)} (bare ${bareMs!.toFixed(2)})`);
     minyi.push(measurement(run));
     accepted += run.expected;
     problems.push(...trouble(`Minyi round ${round}`, run));
-    ctx.log(`  round ${round}: bare ${baseline.requestsPerSecond.toFixed(0)}/s p99 ${baseline.latency.p99} ms · Minyi ${run.requestsPerSecond.toFixed(0)}/s p99 ${run.latency.p99} ms`);
+    ctx.log(`  round ${round}: bare ${baseline.requestsPerSecond.toFixed(0)}/s p99 ${baseline.latency.p99} ms · Minyi ${run.requestsPerSecond.toFixed(0)}/s p99 ${run.latency.p99} ms · CPU per vote: Minyi ${minyiMs!.toFixed(2)} ms + FerretDB ${databaseMs!.toFixed(2)} ms, bare ${bareMs!.toFixed(2)} ms`);
   }
 
   // autocannon cuts its connections when a run ends: those posts are stored but their 303 never counted.
@@ -59,6 +61,6 @@ export async function measureVotePost(ctx: BenchContext): Promise<Figure[]> {
   const figure: Figure = { name: 'vote POST, stored and tallied', unit: 'votes/s', minyi, baseline: { label: 'bare Express parse + validate', rounds: bare } };
   const p99 = median(minyi.map((m) => m.p99));
   figure.goal = { text: `≥ 0.40× bare, p99 < 100 ms at ${connections} connections`, met: consistent && problems.length === 0 && median(ratios(figure)) >= 0.4 && p99 < 100 };
-  figure.note = [`${consistent ? 'consistent' : 'INCONSISTENT'}: ${checks.map(([, text]) => text).join('; ')}`, ...problems].join('; ');
+  figure.note = [`CPU ms per vote (Minyi + FerretDB) by round: ${cpu.join(', ')}`, `${consistent ? 'consistent' : 'INCONSISTENT'}: ${checks.map(([, text]) => text).join('; ')}`, ...problems].join('; ');
   return [figure];
 }

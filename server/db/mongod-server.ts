@@ -5,10 +5,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MongoBinary, MongoMemoryServer } from 'mongodb-memory-server-core';
 import type { RunningDatabase } from './running-database.js';
 
 const DOWNLOAD_RETRY_MS = 24 * 60 * 60 * 1000;
+
+/** Loaded only when a mongod is wanted: it is the slowest import of all, and a start with MONGODB_URI never needs it. */
+const mongodbMemoryServer = () => import('mongodb-memory-server-core');
 
 export interface MongodOptions {
   dataPath: string;
@@ -29,6 +31,7 @@ export async function findMongodBinary(cacheDir: string): Promise<{ path?: strin
     }
   }
   try {
+    const { MongoBinary } = await mongodbMemoryServer();
     return { path: await MongoBinary.getPath() };
   } catch (error) {
     const reason = (error as Error).message.split('\n').join(' ').slice(0, 300);
@@ -40,6 +43,7 @@ export async function findMongodBinary(cacheDir: string): Promise<{ path?: strin
 
 export async function startMongod(binaryPath: string, options: MongodOptions): Promise<RunningDatabase> {
   mkdirSync(options.dataPath, { recursive: true });
+  const { MongoMemoryServer } = await mongodbMemoryServer();
   const server = await MongoMemoryServer.create({
     binary: { systemBinary: binaryPath },
     instance: { dbPath: options.dataPath, storageEngine: 'wiredTiger', ip: '127.0.0.1' },

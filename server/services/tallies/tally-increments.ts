@@ -33,15 +33,15 @@ export function readCellKey(key: string): { district: string | null; channel: st
 /** What one response adds to the slice of its day: its cell's total and question counters. */
 export function sliceIncrements(questions: readonly Question[], response: Counted): Increments {
   const cell = `cells.${cellKey(response.district, response.channel)}`;
-  const inc = answerIncrements(questions, response, { total: 1 });
-  return Object.fromEntries(Object.entries(inc).map(([path, amount]) => [`${cell}.${path}`, amount]));
+  return answerIncrements(questions, response, { [`${cell}.total`]: 1 }, `${cell}.`);
 }
 
-function answerIncrements(questions: readonly Question[], response: Pick<Counted, 'answers'>, inc: Increments): Increments {
+/** Adds the counters of each answer under `prefix` (a slice cell, or nothing for the tally). */
+function answerIncrements(questions: readonly Question[], response: Pick<Counted, 'answers'>, inc: Increments, prefix = ''): Increments {
   for (const question of questions) {
     const answer: AnswerValue | undefined = response.answers[question.id];
     if (answer === undefined) continue;
-    const at = `questions.${question.id}`;
+    const at = `${prefix}questions.${question.id}`;
     inc[`${at}.answered`] = 1;
     switch (question.type) {
       case 'text':

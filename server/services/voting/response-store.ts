@@ -59,12 +59,17 @@ export class ResponseStore {
   }
 
   private async writeQueued(): Promise<void> {
-    while (this.queue.length > 0) await this.write(this.queue.splice(0, MAX_BATCH));
+    while (this.queue.length > 0) {
+      const failure = await this.write(this.queue.splice(0, MAX_BATCH));
+      // The votes that queued meanwhile would meet the same outage after another timeout: the resident
+      // learns now (503, Retry-After) and posts the same form again later.
+      if (failure) for (const waiting of this.queue.splice(0)) waiting.reject(failure.error);
+    }
     this.writing = false;
   }
 
-  /** Never throws: every vote of the batch is resolved or rejected. */
-  private async write(batch: Waiting[]): Promise<void> {
+  /** Never throws: every vote of the batch is resolved or rejected. Says why when the whole batch failed. */
+  private async write(batch: Waiting[]): Promise<{ error: unknown } | undefined> {
     const bySurvey = new Map<string, Waiting[]>();
     for (const waiting of batch) bySurvey.set(String(waiting.survey._id), [...(bySurvey.get(String(waiting.survey._id)) ?? []), waiting]);
     const groups = [...bySurvey.values()];
@@ -73,7 +78,7 @@ export class ResponseStore {
       markerIds = await this.tallyWriter.markPending(groups.map((group) => ({ survey: group[0]!.survey._id, responseIds: group.map((w) => String(w.response._id)) })));
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
-      return;
+      return { error };
     }
 
     let errors = new Map<number, WriteError>();
@@ -89,7 +94,7 @@ export class ResponseStore {
         // marker left behind is harmless (recovery finds no response for it and deletes it).
         this.tallyWriter.unmarkPending(markerIds).catch(() => {});
         for (const waiting of batch) waiting.reject(error);
-        return;
+        return { error };
       }
       errors = perDocument;
     }
@@ -107,5 +112,6 @@ export class ResponseStore {
       else if (error.code === 11000) waiting.resolve('duplicate');
       else waiting.reject(Object.assign(new Error(error.errmsg ?? 'the response could not be stored'), { code: error.code }));
     }
+    return undefined;
   }
 }

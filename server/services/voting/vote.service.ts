@@ -57,15 +57,23 @@ export interface VoteServiceOptions {
 }
 
 const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+/** Every time zone's offset is a whole number of quarter hours, so its calendar day holds for each quarter hour. */
+const QUARTER_HOUR_MS = 15 * 60_000;
+const lastDays = new Map<string, { quarter: number; day: string }>();
 
 /** YYYY-MM-DD of the moment in the time zone. */
 export function calendarDay(date: Date, timeZone: string): string {
+  const quarter = Math.floor(date.getTime() / QUARTER_HOUR_MS);
+  const last = lastDays.get(timeZone);
+  if (last?.quarter === quarter) return last.day;
   let formatter = dayFormatters.get(timeZone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
     dayFormatters.set(timeZone, formatter);
   }
-  return formatter.format(date);
+  const day = formatter.format(date);
+  lastDays.set(timeZone, { quarter, day });
+  return day;
 }
 
 const HOUR_MS = 3600_000;
