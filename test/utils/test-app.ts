@@ -38,10 +38,11 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
-export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+/** `databaseUri`: another server than the run's (a test that stops its own). */
+export async function createTestApp(overrides: Record<string, string> = {}, options: { databaseUri?: string } = {}): Promise<TestApp> {
   const config = testConfig(overrides);
   const name = `minyi_test_${randomBytes(6).toString('hex')}`;
-  const database = await connectDatabase(databaseUriFor(name), config.dbTimeoutMs);
+  const database = await connectDatabase(options.databaseUri ?? databaseUriFor(name), config.dbTimeoutMs);
   const container = buildContainer({
     config,
     logger: createLogger(config.logLevel),

@@ -31,6 +31,9 @@ export function toAppError(error: unknown): AppError {
   }
   if (e?.name === 'URIError') return new BadRequestError('The address contains malformed percent-encoding.');
   if (e?.name && UNAVAILABLE_ERRORS.has(e.name)) return new ServiceUnavailableError(5, { cause: error });
+  // A bulk insert that could not reach the server wraps the reason instead of being it.
+  const wrapped = e?.name === 'MongoBulkWriteError' ? ((error as { errorResponse?: { name?: string }; cause?: { name?: string } }).errorResponse ?? (error as { cause?: { name?: string } }).cause) : undefined;
+  if (wrapped?.name && UNAVAILABLE_ERRORS.has(wrapped.name)) return new ServiceUnavailableError(5, { cause: error });
   if (e?.name === 'MongooseError' && /initial connection|buffering timed out|Connection was force closed|client was closed/i.test(e.message ?? '')) {
     return new ServiceUnavailableError(5, { cause: error });
   }
