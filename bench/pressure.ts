@@ -80,14 +80,15 @@ async function settled(models: Models, seconds: number): Promise<boolean> {
 async function reconcile(models: Models, id: Types.ObjectId, stats: ResidentStats, storedBefore: number, label: string): Promise<void> {
   const receipts = [...stats.receipts.keys()];
   const givenTwice = [...stats.receipts.values()].filter((n) => n > 1).length;
-  const stored = (await models.Response.countDocuments({ survey: id })) - storedBefore;
-  const storedReceipts = new Set<string>();
-  for (let i = 0; i < receipts.length; i += 5000) {
-    for (const r of await models.Response.find({ survey: id, receipt: { $in: receipts.slice(i, i + 5000) } }, { receipt: 1 }).lean()) storedReceipts.add(r.receipt);
+  // One pass over the survey's receipts (on FerretDB every query reads the whole collection anyway).
+  const storedReceipts = new Map<string, number>();
+  for await (const r of models.Response.find({ survey: id }, { receipt: 1, _id: 0 }).lean<{ receipt: string }>().cursor()) {
+    storedReceipts.set(r.receipt, (storedReceipts.get(r.receipt) ?? 0) + 1);
   }
+  const stored = [...storedReceipts.values()].reduce((sum, n) => sum + n, 0) - storedBefore;
   const lost = receipts.filter((r) => !storedReceipts.has(r)).length;
   // The demo data's seeded responses all carry the receipt "DEMO".
-  const duplicates = (await models.Response.aggregate<{ _id: string }>([{ $match: { survey: id } }, { $group: { _id: '$receipt', n: { $sum: 1 } } }, { $match: { n: { $gt: 1 } } }])).filter((d) => d._id !== 'DEMO');
+  const duplicates = [...storedReceipts].filter(([receipt, n]) => n > 1 && receipt !== 'DEMO');
   const tally = await models.Tally.findOne({ survey: id }, { total: 1 }).lean();
   check(`${label}: acknowledged votes stored`, lost === 0, `${receipts.length.toLocaleString('en')} receipts given, ${lost} not stored`);
   check(`${label}: nothing stored twice`, duplicates.length === 0 && givenTwice === 0, `${duplicates.length} receipts stored twice, ${givenTwice} given twice as new`);

@@ -7,42 +7,53 @@
 import { RateLimitedError } from '../../errors/index.js';
 import type { RateLimitRule } from './rate-limiter.js';
 
-/** About 40 MB at most; past it the oldest windows are forgotten (a resident is let through, never refused wrongly). */
+/** About 25 MB at most; past it the window starts forgetting (a resident is let through, never refused wrongly). */
 const MAX_KEYS = 200_000;
 
 export class VoteRateLimiter {
-  /** In order of window start, so the expired entries are always at the front. */
-  private readonly windows = new Map<string, { count: number; endsAt: number }>();
+  /**
+   * Windows are aligned on the clock, so every key of the current window shares its end: one map per window,
+   * of votes by client within each scope (survey). Keys are kept as given (flat strings): a key built by
+   * concatenation would keep every piece it was built from alive as long as the window.
+   */
+  private window = { endsAt: 0, size: 0, counts: new Map<string, Map<string, number>>() };
 
   constructor(
     private readonly rule: RateLimitRule,
     private readonly maxKeys = MAX_KEYS,
   ) {}
 
-  /** Counts one vote for key; throws RateLimitedError (429 with Retry-After) once the window's limit is reached. */
-  hit(key: string, now = Date.now()): void {
+  /** Counts one vote of client in scope; throws RateLimitedError (429 with Retry-After) once the window's limit is reached. */
+  hit(scope: string, client: string, now = Date.now()): void {
     if (this.rule.limit <= 0) return;
-    let entry = this.windows.get(key);
-    if (!entry || entry.endsAt <= now) {
-      const windowMs = this.rule.windowSeconds * 1000;
-      this.windows.delete(key);
-      this.deleteExpired(now);
-      if (this.windows.size >= this.maxKeys) this.windows.delete(this.windows.keys().next().value!);
-      entry = { count: 0, endsAt: Math.floor(now / windowMs) * windowMs + windowMs };
-      this.windows.set(key, entry);
+    this.deleteExpired(now);
+    const window = this.window;
+    let clients = window.counts.get(scope);
+    if (!clients) window.counts.set(scope, (clients = new Map()));
+    const count = clients.get(client) ?? 0;
+    if (count >= this.rule.limit) throw new RateLimitedError((window.endsAt - now) / 1000);
+    if (count === 0) {
+      if (window.size >= this.maxKeys) this.forgetOldest();
+      else window.size += 1;
     }
-    if (entry.count >= this.rule.limit) throw new RateLimitedError((entry.endsAt - now) / 1000);
-    entry.count += 1;
+    clients.set(client, count + 1);
   }
 
-  deleteExpired(now = Date.now()): void {
-    for (const [key, entry] of this.windows) {
-      if (entry.endsAt > now) break;
-      this.windows.delete(key);
+  private forgetOldest(): void {
+    for (const clients of this.window.counts.values()) {
+      const oldest = clients.keys().next();
+      if (!oldest.done) return void clients.delete(oldest.value);
     }
+  }
+
+  /** Starts a new window once the current one has ended. */
+  deleteExpired(now = Date.now()): void {
+    if (now < this.window.endsAt) return;
+    const windowMs = this.rule.windowSeconds * 1000;
+    this.window = { endsAt: Math.floor(now / windowMs) * windowMs + windowMs, size: 0, counts: new Map() };
   }
 
   clear(): void {
-    this.windows.clear();
+    this.window = { endsAt: 0, size: 0, counts: new Map() };
   }
 }

@@ -124,7 +124,7 @@ export class VoteService {
 
     const clientHash = hashClientAddress(request.clientAddress, this.options.secret);
     try {
-      this.deps.rateLimiter.hit(`${String(survey._id)}:${clientHash}`, now.getTime());
+      this.deps.rateLimiter.hit(String(survey._id), clientHash, now.getTime());
     } catch (error) {
       this.count(survey, 'rateLimited');
       throw error;
