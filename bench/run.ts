@@ -126,11 +126,18 @@ async function main(): Promise<number> {
 
     const figures: Figure[] = [];
     let profile: string | undefined;
+    const failures: string[] = [];
     const run = async (scenario: Scenario, measure: () => Promise<Figure[]>) => {
       if (!opts.only.has(scenario)) return;
       log();
       if (opts.profile === scenario) await ctx.restartMinyi(['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
-      figures.push(...(await measure()));
+      try {
+        figures.push(...(await measure()));
+      } catch (error) {
+        // One part failing must not throw away the figures of the others.
+        failures.push(`${scenario}: ${(error as Error).stack ?? String(error)}`);
+        log(`${scenario} FAILED: ${(error as Error).message}`);
+      }
       if (opts.profile === scenario) {
         await ctx.restartMinyi();
         profile = readdirSync(profileDir).map((f) => path.join(profileDir, f))[0];
@@ -152,7 +159,8 @@ async function main(): Promise<number> {
       log(summarizeProfile(profile));
     }
     log(`\nload average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-    return figures.every((f) => !f.note?.includes('INCONSISTENT') && !f.note?.includes('FAILED')) ? 0 : 1;
+    for (const failure of failures) log(`\nFAILED ${failure}`);
+    return failures.length === 0 && figures.every((f) => !f.note?.includes('INCONSISTENT') && !f.note?.includes('FAILED')) ? 0 : 1;
   } finally {
     baselines?.stop();
     await minyi?.stop();

@@ -27,12 +27,13 @@ const FILTER_DISTRICT = 'lixia';
 /** Days 30 to 60 (counted from 0) of the 90-day window the responses span. */
 const FILTER_DAYS = [30, 60] as const;
 
-/** The number of responses a dashboard page shows. */
-async function shownTotal(url: string, cookie: string): Promise<number | undefined> {
+/** The number of responses a dashboard page shows; throws with the status when it shows none. */
+async function shownTotal(url: string, cookie: string): Promise<number> {
   const response = await fetch(url, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' });
   const body = await response.text();
   const big = /<span class="big">([\d,]+)<\/span>/.exec(body)?.[1];
-  return response.status === 200 && big ? Number(big.replace(/,/g, '')) : undefined;
+  if (response.status !== 200 || !big) throw new Error(`${url} answered ${response.status} without a response count: ${body.replace(/\s+/g, ' ').slice(0, 300)}`);
+  return Number(big.replace(/,/g, ''));
 }
 
 export async function measureDashboard(ctx: BenchContext): Promise<Figure[]> {
@@ -46,14 +47,15 @@ export async function measureDashboard(ctx: BenchContext): Promise<Figure[]> {
   const password = `bench-${randomBytes(12).toString('base64url')}`;
   await accounts.create({ email, name: 'Dashboard bench', password, roles: [{ role: 'manager', bureau: bureau._id }] });
   const url = ctx.minyi().url;
-  const cookie = await signIn(url, email, password);
+  // Adding a million responses takes longer than a staff session may sit idle: sign in again for each size.
+  let cookie = await signIn(url, email, password);
 
   const factory = createResponseFactory({ survey, bureau }, new Receipts(BENCH_SECRET));
   const [from, to] = [factory.days[FILTER_DAYS[0]]!, factory.days[FILTER_DAYS[1]]!];
   const unfilteredPath = `/staff/b/${bureau.slug}/surveys/${survey.slug}/results`;
   const filteredPath = `${unfilteredPath}?district=${district}&from=${from}&to=${to}`;
-  let expectedFiltered = (await shownTotal(`${url}${filteredPath}`, cookie)) ?? 0;
-  let stored = (await shownTotal(`${url}${unfilteredPath}`, cookie)) ?? 0;
+  let expectedFiltered = await shownTotal(`${url}${filteredPath}`, cookie);
+  let stored = await shownTotal(`${url}${unfilteredPath}`, cookie);
   const countFiltered = (response: SurveyResponse) => {
     if (response.district === district && response.day >= from && response.day <= to) expectedFiltered += 1;
   };
@@ -63,6 +65,7 @@ export async function measureDashboard(ctx: BenchContext): Promise<Figure[]> {
     ctx.log(`dashboard at ${size.toLocaleString('en')} responses: adding ${(size - stored).toLocaleString('en')}...`);
     await generateResponses(models, factory, { survey, bureau }, { count: size - stored, onResponse: countFiltered, log: (line) => ctx.log(`  ${line}`) });
     stored = size;
+    cookie = await signIn(url, email, password);
     const [total, filteredTotal] = [await shownTotal(`${url}${unfilteredPath}`, cookie), await shownTotal(`${url}${filteredPath}`, cookie)];
     if (total !== size || filteredTotal !== expectedFiltered) throw new Error(`the dashboard shows ${total} responses (${size} expected) and ${filteredTotal} filtered (${expectedFiltered} expected)`);
     if (index === 0) {

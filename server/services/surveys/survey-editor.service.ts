@@ -56,6 +56,7 @@ export class SurveyEditor {
     const slug = await this.freeSlug(bureau._id, definition.slug);
     const created = await this.models.Survey.create({ ...definition, slug, bureau: bureau._id, template, status: 'draft' });
     await this.deps.tallies.ensureTally(created._id);
+    this.deps.directory.invalidate();
     await this.deps.audit.record({ actor, action: 'survey.create', bureau: bureau._id, target: { kind: 'survey', id: String(created._id), label: slug }, details: { template } });
     return created.toObject();
   }

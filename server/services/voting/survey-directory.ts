@@ -21,6 +21,8 @@ interface Entry<T> {
   value: Promise<T>;
   /** A newer value being read while this one is still served. */
   refreshing?: boolean;
+  /** The value, once read, was something (not null): only such entries are served while they are read again. */
+  found?: boolean;
 }
 
 export class SurveyDirectory {
@@ -51,17 +53,19 @@ export class SurveyDirectory {
   private cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T>): Promise<T> {
     const entry = map.get(key);
     if (entry && Date.now() - entry.at < TTL_MS) return entry.value;
-    if (entry && !entry.refreshing) {
+    if (entry?.found && !entry.refreshing) {
       entry.refreshing = true;
       entry.value.then(
         () => this.refresh(map, key, entry, load),
         () => {},
       );
     }
-    if (entry) return entry.value;
+    if (entry?.found) return entry.value;
     if (map.size >= MAX_ENTRIES) map.clear();
     const value = Promise.resolve().then(load);
-    map.set(key, { at: Date.now(), value });
+    const fresh: Entry<T> = { at: Date.now(), value };
+    map.set(key, fresh);
+    value.then((v) => (fresh.found = v !== null), () => {});
     // A failed lookup (database down) must not be remembered.
     value.catch(() => {
       if (map.get(key)?.value === value) map.delete(key);
@@ -73,7 +77,7 @@ export class SurveyDirectory {
   private refresh<T>(map: Map<string, Entry<T>>, key: string, entry: Entry<T>, load: () => Promise<T>): void {
     load().then(
       (fresh) => {
-        if (map.get(key) === entry) map.set(key, { at: Date.now(), value: Promise.resolve(fresh) });
+        if (map.get(key) === entry) map.set(key, { at: Date.now(), value: Promise.resolve(fresh), found: fresh !== null });
       },
       () => {
         entry.at = Date.now();

@@ -17,7 +17,7 @@ import { hashClientAddress } from './client-address.js';
 import type { FormTokens } from './form-token.js';
 import type { InvitationCodes } from './invitation-codes.js';
 import type { Receipts } from './receipt.js';
-import type { ResponseStore } from './response-store.js';
+import type { ResponseStore, StoreOutcome } from './response-store.js';
 import { effectiveStatus } from './survey-availability.js';
 import type { PublishedSurvey } from './survey-directory.js';
 import { parseVoteForm, type ParsedVoteForm } from './vote-form-parser.js';
@@ -179,15 +179,14 @@ export class VoteService {
       clientHash: survey.settings.anonymity === 'confidential' ? clientHash : null,
     };
 
-    let outcome;
+    let outcome: StoreOutcome | undefined;
     try {
       outcome = await this.deps.responses.store(survey, response);
-    } catch (error) {
-      if (claimedCode) await this.deps.codes.release(claimedCode).catch(() => {});
-      throw error;
+    } finally {
+      // A code claimed for a vote that was not stored (refused, or the form was stored before) is given back.
+      if (outcome !== 'stored' && claimedCode) await this.deps.codes.release(claimedCode).catch(() => {});
     }
     if (outcome === 'duplicate') {
-      if (claimedCode) await this.deps.codes.release(claimedCode).catch(() => {});
       this.count(survey, 'duplicate');
       return { kind: 'accepted', receipt, replay: true };
     }

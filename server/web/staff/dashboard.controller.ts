@@ -10,7 +10,7 @@ import { answerValues as answerValuesOf, filterQuery, isFiltered, readFilter, ty
 import { DashboardService } from '../../services/dashboards/dashboard.service.js';
 import { questionResults } from '../../services/dashboards/question-results.js';
 import { crossTab, smallCellProtected, wordCounts } from '../../services/dashboards/statistics.js';
-import type { SurveyEditor } from '../../services/surveys/survey-editor.service.js';
+import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
 import type { AuditLog } from '../../services/audit/audit-log.js';
 import { Exporter } from '../../services/dashboards/exports.js';
 import { pipeline } from 'node:stream/promises';
@@ -23,12 +23,13 @@ const TEXT_PAGE_SIZE = 20;
 const MAX_TEXT_PAGE = 500;
 const CROSS_TAB_TYPES = new Set(['single', 'multiple', 'yes-no', 'rating', 'district', 'ranking']);
 
-export function dashboardController(deps: { editor: SurveyEditor; dashboards: DashboardService; exporter: Exporter; audit: AuditLog; views: ViewRenderer; i18n: I18n; smallCellMin: number }) {
+export function dashboardController(deps: { directory: SurveyDirectory; dashboards: DashboardService; exporter: Exporter; audit: AuditLog; views: ViewRenderer; i18n: I18n; smallCellMin: number }) {
   const t = (res: Response, key: string, params?: Record<string, unknown>) => deps.i18n.translate(res.locals.locale as Locale, key, params);
 
   async function loadSurvey(req: Request, res: Response): Promise<Survey> {
     const slug = String(req.params.survey);
-    const survey = /^[a-z0-9-]{1,60}$/.test(slug) ? await deps.editor.find(currentBureau(res), slug) : null;
+    // From the survey directory's cache (edits refresh it): the dashboard's pages are read far more than surveys change.
+    const survey = /^[a-z0-9-]{1,60}$/.test(slug) ? (await deps.directory.find(currentBureau(res).slug, slug))?.survey : null;
     if (!survey || (survey.status === 'draft' && !isBureauStaff(staffUser(res), currentBureau(res)))) throw new NotFoundError();
     return survey;
   }

@@ -50,7 +50,7 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.post('/b/:bureau/surveys/:survey/duplicate', manage, surveys.duplicate);
   router.post('/b/:bureau/surveys/:survey/delete', manage, surveys.remove);
 
-  const dashboard = dashboardController({ editor: container.editor, dashboards: container.dashboards, exporter: container.exporter, audit: container.audit, views, i18n, smallCellMin: config.smallCellMin });
+  const dashboard = dashboardController({ directory: container.directory, dashboards: container.dashboards, exporter: container.exporter, audit: container.audit, views, i18n, smallCellMin: config.smallCellMin });
   router.get('/b/:bureau/surveys/:survey/results', read, dashboard.results);
   router.get('/b/:bureau/surveys/:survey/results/text/:question', read, dashboard.texts);
   router.get('/b/:bureau/surveys/:survey/export/:file', read, dashboard.exportFile);
