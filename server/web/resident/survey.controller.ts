@@ -99,8 +99,12 @@ export function surveyController(deps: SurveyControllerDeps) {
     };
     const values = { [TOKEN_SLOT]: token, [CODE_SLOT]: escapeAttribute(code) };
     const key = `form:${String(survey._id)}:${survey.revision}:${String(survey.updatedAt?.getTime())}:${locale}`;
+    const page = onlyQueryKeys(req, ['lang']) ? deps.pageCache.getOrRender(key, render).fill(values) : Buffer.from(render().replace(TOKEN_SLOT, token).replace(CODE_SLOT, values[CODE_SLOT]!));
+    // The busiest page: its headers are written directly (res.send would inspect the body to find them).
     res.setHeader('Cache-Control', 'no-store');
-    res.type('html').send(onlyQueryKeys(req, ['lang']) ? deps.pageCache.getOrRender(key, render).fill(values) : render().replace(TOKEN_SLOT, token).replace(CODE_SLOT, values[CODE_SLOT]!));
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Content-Length', page.length);
+    res.end(page);
   }
 
   /** The form again after a mistake: the resident's answers kept, errors summarised and beside each field. */

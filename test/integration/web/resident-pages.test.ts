@@ -44,6 +44,20 @@ describe('survey page', () => {
     expect(String(res.headers['set-cookie'])).toMatch(/minyi_csrf=[\w-]{22}; Path=\/; HttpOnly; SameSite=Lax/);
   });
 
+  it('sends the page as UTF-8 HTML: gzipped when asked, without a body for HEAD', async () => {
+    const { path } = await createBureauWithSurvey(t.container);
+    const plain = await request(t.app).get(path).set('Accept-Encoding', 'identity').expect(200);
+    expect(plain.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(Number(plain.headers['content-length'])).toBe(Buffer.byteLength(plain.text));
+    const gzipped = await request(t.app).get(path).set('Accept-Encoding', 'gzip').expect(200);
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gzipped.headers['content-length']).toBeUndefined();
+    expect(gzipped.text).toContain('name="concerns.rank.1"');
+    const head = await request(t.app).head(path).expect(200);
+    expect(head.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(head.text).toBeUndefined();
+  });
+
   it('follows Accept-Language and ?lang=, with a switch to the other language', async () => {
     const { path } = await createBureauWithSurvey(t.container);
     const english = await request(t.app).get(path).set('Accept-Language', 'en').expect(200);
