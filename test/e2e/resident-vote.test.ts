@@ -101,9 +101,21 @@ async function touchDrag(page: Page, from: string, to: string): Promise<void> {
   }
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
   await cdp.detach();
-  // Chromium's gesture detector swallows a tap that follows a touch gesture within its double-tap time
-  // (also without this script); a finger takes longer than that to reach the next button anyway.
-  await page.waitForTimeout(400);
+  await waitPastDoubleTap(page);
+}
+
+/**
+ * Chromium's gesture detector may take a second tap on one spot within its double-tap time as a double tap
+ * and send no click for it (also without this script); a finger tapping a button again takes longer anyway.
+ */
+const waitPastDoubleTap = (page: Page) => page.waitForTimeout(400);
+
+/** A finger tapping one button twice, as a resident moving an item two places would. */
+async function tapTwice(page: Page, selector: string): Promise<void> {
+  await page.tap(selector);
+  await waitPastDoubleTap(page);
+  await page.tap(selector);
+  await waitPastDoubleTap(page);
 }
 
 describe('a resident on a phone', () => {
@@ -132,8 +144,7 @@ describe('a resident on a phone', () => {
     await expect(page.locator('.ranking [aria-live="polite"]').textContent()).resolves.toBe('Telecom fraud Rank 1');
 
     // Tap "Other" up into third place: it counts now, so its text field appears.
-    await page.tap('.rank-item[data-value="other"] button.up');
-    await page.tap('.rank-item[data-value="other"] button.up');
+    await tapTwice(page, '.rank-item[data-value="other"] button.up');
     expect(await rankSelects(page)).toEqual(['fraud', 'vehicle-theft', 'other']);
     await expect(page.locator('.rank-item[data-value="other"]').getAttribute('class')).resolves.toContain('counted');
     await expect(page.locator('.other-text[data-other-for="concerns"]').isVisible()).resolves.toBe(true);
@@ -259,8 +270,7 @@ describe('a resident on a phone', () => {
     const page = await openPhone();
     await openForm(page);
     // "Other" ranked without saying what it is, and no district.
-    await page.tap('.rank-item[data-value="other"] button.up');
-    await page.tap('.rank-item[data-value="other"] button.up');
+    await tapTwice(page, '.rank-item[data-value="other"] button.up');
     await page.tap('.rank-item[data-value="burglary"] button.up');
     expect(await rankSelects(page)).toEqual(['burglary', 'vehicle-theft', 'other']);
     await page.tap('label[for="q-safety-3"]');
