@@ -135,7 +135,8 @@ async function main(): Promise<number> {
         figures.push(...(await measure()));
       } catch (error) {
         // One part failing must not throw away the figures of the others.
-        failures.push(`${scenario}: ${(error as Error).stack ?? String(error)}`);
+        const minyiSaid = minyi!.output().trim().split('\n').slice(-20).join('\n');
+        failures.push(`${scenario}: ${(error as Error).stack ?? String(error)}\nMinyi's last log lines:\n${minyiSaid || '(none)'}`);
         log(`${scenario} FAILED: ${(error as Error).message}`);
       }
       if (opts.profile === scenario) {
