@@ -11,3 +11,63 @@ export function portOpen(host: string, port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+/**
+ * A TCP proxy in front of a database server that breaks the connection carrying a chosen command, before the
+ * server sees it, while `armed`: a network failure at an exact moment, on the real wire.
+ */
+export interface CuttingProxy {
+  /** The server's URI with the proxy's address. */
+  uri: string;
+  armed: boolean;
+  /** Connections broken so far. */
+  cuts: number;
+  close(): Promise<void>;
+}
+
+export async function startCuttingProxy(serverUri: string, carriesCommand: (bytes: Buffer) => boolean): Promise<CuttingProxy> {
+  const target = new URL(serverUri);
+  const sockets = new Set<net.Socket>();
+  const proxy: CuttingProxy = { uri: '', armed: false, cuts: 0, close: async () => {} };
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: target.hostname, port: Number(target.port) });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      socket.on('error', () => {});
+    }
+    client.on('data', (chunk: Buffer) => {
+      if (proxy.armed && carriesCommand(chunk)) {
+        proxy.cuts += 1;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
+    client.once('close', () => upstream.destroy());
+    upstream.once('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(serverUri);
+  url.host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  proxy.uri = url.toString();
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  return proxy;
+}
+
+/** Whether a chunk of a client's wire messages holds an insert command into the named collection. */
+export function isInsertInto(collection: string): (bytes: Buffer) => boolean {
+  // An OP_MSG body starts with the command's first field: BSON string type, "insert", then the collection name.
+  const command = Buffer.from('\x02insert\x00', 'latin1');
+  const name = Buffer.from(`${collection}\x00`, 'latin1');
+  return (bytes) => {
+    const at = bytes.indexOf(command);
+    return at >= 0 && bytes.indexOf(name, at) === at + command.length + 4;
+  };
+}

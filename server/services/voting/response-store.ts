@@ -33,9 +33,13 @@ interface WriteError {
 
 /** The per-document errors of an unordered insert, or undefined when the insert failed as a whole. */
 function perDocumentErrors(error: unknown): Map<number, WriteError> | undefined {
-  const writeErrors = (error as { writeErrors?: WriteError | WriteError[] }).writeErrors;
-  if (!writeErrors || (error as { name?: string }).name !== 'MongoBulkWriteError') return undefined;
-  return new Map((Array.isArray(writeErrors) ? writeErrors : [writeErrors]).map((e) => [e.index, e]));
+  if ((error as { name?: string }).name !== 'MongoBulkWriteError') return undefined;
+  const writeErrors = (error as { writeErrors?: WriteError | WriteError[] }).writeErrors ?? [];
+  const list = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+  // The driver also throws a bulk write error, with no per-document errors, when the connection broke or the
+  // write concern failed: then the server confirmed none of the documents, and none may be acknowledged.
+  if (list.length === 0) return undefined;
+  return new Map(list.map((e) => [e.index, e]));
 }
 
 export class ResponseStore {
