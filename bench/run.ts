@@ -159,6 +159,9 @@ async function main(): Promise<number> {
       log(`CPU profile of Minyi during "${opts.profile}":`);
       log(summarizeProfile(profile));
     }
+    // Minyi logs at warn here: anything it said is worth reading next to the figures.
+    const minyiSaid = minyi.output().split('\n').filter((line) => line.startsWith('{')).slice(-10);
+    if (minyiSaid.length > 0) log(`\nMinyi's last warnings:\n${minyiSaid.join('\n')}`);
     log(`\nload average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     for (const failure of failures) log(`\nFAILED ${failure}`);
     return failures.length === 0 && figures.every((f) => !f.note?.includes('INCONSISTENT') && !f.note?.includes('FAILED')) ? 0 : 1;
