@@ -14,7 +14,7 @@ import type { IntegrityCounters } from '../../models/tally.model.js';
 import type { AnswerValidatorCache, Submission } from '../surveys/answer-validator.js';
 import type { TallyWriter } from '../tallies/tally-writer.js';
 import { hashClientAddress } from './client-address.js';
-import type { FormTokens } from './form-token.js';
+import type { FormTokenPayload, FormTokens } from './form-token.js';
 import type { InvitationCodes } from './invitation-codes.js';
 import type { Receipts } from './receipt.js';
 import type { ResponseStore, StoreOutcome } from './response-store.js';
@@ -37,9 +37,9 @@ export interface VoteRequest {
 
 export type VoteOutcome =
   | { kind: 'accepted'; receipt: string; replay: boolean }
-  | { kind: 'invalid'; problems: FieldProblem[]; form: ParsedVoteForm }
-  | { kind: 'too-fast'; form: ParsedVoteForm }
-  | { kind: 'code-refused'; problem: 'missing' | 'invalid' | 'expired' | 'used'; form: ParsedVoteForm }
+  | { kind: 'invalid'; problems: FieldProblem[]; form: ParsedVoteForm; token: FormTokenPayload }
+  | { kind: 'too-fast'; form: ParsedVoteForm; token: FormTokenPayload }
+  | { kind: 'code-refused'; problem: 'missing' | 'invalid' | 'expired' | 'used'; form: ParsedVoteForm; token: FormTokenPayload }
   | { kind: 'already-voted'; receipt: string | undefined }
   | { kind: 'closed' };
 
@@ -119,7 +119,7 @@ export class VoteService {
     }
     if (now.getTime() - token.issuedAt < this.options.minFillSeconds * 1000) {
       this.count(survey, 'refused');
-      return { kind: 'too-fast', form };
+      return { kind: 'too-fast', form, token };
     }
 
     const clientHash = hashClientAddress(request.clientAddress, this.options.secret);
@@ -139,19 +139,19 @@ export class VoteService {
       if (!(error instanceof ValidationError)) throw error;
       this.count(survey, 'invalid');
       const problems = [...form.problems, ...error.problems.filter((p) => !form.problems.some((f) => f.pointer === p.pointer))];
-      return { kind: 'invalid', problems, form };
+      return { kind: 'invalid', problems, form, token };
     }
 
     const day = calendarDay(now, bureau.timezone);
     let claimedCode: string | undefined;
     if (survey.settings.votePolicy === 'invitation') {
-      if (!form.code) return { kind: 'code-refused', problem: 'missing', form };
+      if (!form.code) return { kind: 'code-refused', problem: 'missing', form, token };
       const claim = await this.deps.codes.claim(survey._id, form.code, day);
       if (!claim.ok) {
         // A used code may have been used by this very form: a retry, which gets its receipt again.
         if (claim.problem === 'used' && (await this.isStored(survey, token.submissionId))) return { kind: 'accepted', receipt, replay: true };
         this.count(survey, claim.problem === 'used' ? 'duplicate' : 'refused');
-        return { kind: 'code-refused', problem: claim.problem, form };
+        return { kind: 'code-refused', problem: claim.problem, form, token };
       }
       claimedCode = claim.codeHash;
     }

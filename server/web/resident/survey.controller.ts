@@ -4,7 +4,7 @@ import { NotFoundError } from '../../errors/index.js';
 import type { I18n, Locale } from '../../i18n/i18n.js';
 import type { Bureau } from '../../models/bureau.model.js';
 import type { Survey } from '../../models/survey.model.js';
-import { CSRF_COOKIE, type FormTokens } from '../../services/voting/form-token.js';
+import { CSRF_COOKIE, type FormTokenPayload, type FormTokens } from '../../services/voting/form-token.js';
 import { RECEIPT_PATTERN, type Receipts } from '../../services/voting/receipt.js';
 import { closedAt } from '../../services/voting/survey-availability.js';
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
@@ -108,7 +108,7 @@ export function surveyController(deps: SurveyControllerDeps) {
   }
 
   /** The form again after a mistake: the resident's answers kept, errors summarised and beside each field. */
-  function resendForm(req: Request, res: Response, bureau: Bureau, survey: Survey, locale: Locale, options: { values: RawForm; status: number; problems?: Parameters<typeof questionErrors>[1]; codeProblem?: string; notice?: string }): void {
+  function resendForm(req: Request, res: Response, bureau: Bureau, survey: Survey, locale: Locale, options: { values: RawForm; token: FormTokenPayload; status: number; problems?: Parameters<typeof questionErrors>[1]; codeProblem?: string; notice?: string }): void {
     const errors = questionErrors(survey.questions, options.problems ?? [], deps.i18n, locale);
     const codeError = options.codeProblem ? deps.i18n.translate(locale, `vote.errors.code${options.codeProblem[0]!.toUpperCase()}${options.codeProblem.slice(1)}`) : undefined;
     const model = buildSurveyFormModel({ bureau, survey, locale, values: options.values, errors, codeError, notice: options.notice });
@@ -121,7 +121,9 @@ export function surveyController(deps: SurveyControllerDeps) {
       {
         ...model,
         pageTitle: hasErrors ? `${locale === 'en' ? 'Error: ' : '错误：'}${model.pageTitle}` : model.pageTitle,
-        formToken: deps.tokens.issue(String(survey._id), csrfCookie(req, res, deps.tokens, deps.secureCookies)),
+        // The same submission, served at the same time as the first form: a resident who fixes one answer and
+        // sends it at once is not taken for a script.
+        formToken: deps.tokens.issue(String(survey._id), csrfCookie(req, res, deps.tokens, deps.secureCookies), options.token.submissionId, options.token.issuedAt),
         codeValue: typeof options.values.code === 'string' ? options.values.code : '',
       },
       { status: options.status, locale },
@@ -158,11 +160,11 @@ export function surveyController(deps: SurveyControllerDeps) {
         }
         return res.redirect(303, `${surveyPath(bureau, survey)}/thanks/${outcome.receipt}?lang=${locale}&sig=${deps.receipts.sign(String(survey._id), outcome.receipt)}`);
       case 'invalid':
-        return resendForm(req, res, bureau, survey, locale, { values: outcome.form.raw, problems: outcome.problems, status: 422 });
+        return resendForm(req, res, bureau, survey, locale, { values: outcome.form.raw, token: outcome.token, problems: outcome.problems, status: 422 });
       case 'too-fast':
-        return resendForm(req, res, bureau, survey, locale, { values: outcome.form.raw, status: 422, notice: deps.i18n.translate(locale, 'survey.tooFast') });
+        return resendForm(req, res, bureau, survey, locale, { values: outcome.form.raw, token: outcome.token, status: 422, notice: deps.i18n.translate(locale, 'survey.tooFast') });
       case 'code-refused':
-        return resendForm(req, res, bureau, survey, locale, { values: outcome.form.raw, status: outcome.problem === 'used' ? 409 : 422, codeProblem: outcome.problem });
+        return resendForm(req, res, bureau, survey, locale, { values: outcome.form.raw, token: outcome.token, status: outcome.problem === 'used' ? 409 : 422, codeProblem: outcome.problem });
       case 'already-voted':
         return renderAlreadyVoted(res, bureau, survey, locale, outcome.receipt, 409);
       case 'closed':

@@ -267,6 +267,23 @@ describe('minimum fill time and rate limit', () => {
     }
   });
 
+  it('counts the fill time from the first form served: a mistake fixed and sent at once is accepted', async () => {
+    const slow = await createTestApp({ MINYI_MIN_FILL_SECONDS: '2' });
+    try {
+      const setup = await createBureauWithSurvey(slow.container);
+      const resident = newAgent(slow.app);
+      const token = await openForm(resident, `${setup.path}?lang=en`);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const mistake = expectStatus(await resident.post(`${setup.path}?lang=en`).type('form').send(encodeForm({ _form: token, ...validFields({ district: undefined }) })), 422);
+      const resent = /name="_form" value="([^"]+)"/.exec(mistake.text)![1]!.replace(/&#x3D;/g, '=');
+      const fixed = encodeForm({ _form: resent, ...validFields() });
+      expectStatus(await resident.post(`${setup.path}?lang=en`).type('form').send(fixed), 303);
+      expect(await slow.container.models.Response.countDocuments()).toBe(1);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('limits votes per client address and survey with 429 and Retry-After', async () => {
     const limited = await createTestApp({ MINYI_MIN_FILL_SECONDS: '0', MINYI_VOTE_RATE_LIMIT: '2', MINYI_VOTE_RATE_WINDOW_SECONDS: '600' });
     try {
