@@ -7,6 +7,9 @@
   var tables = document.querySelectorAll('table[data-chart]');
   Array.prototype.forEach.call(tables, function (table) {
     var kind = table.getAttribute('data-chart');
+    // Shares are drawn as percentages: the axis and the tooltips say so.
+    var unit = table.getAttribute('data-unit') || '';
+    var withUnit = function (value) { return value + unit; };
     var rows = Array.prototype.slice.call(table.tBodies[0].rows);
     var labels = rows.map(function (row) { var head = row.querySelector('th[scope=row]'); return head ? head.textContent.trim() : ''; });
     var valuesOf = function (row) {
@@ -38,8 +41,16 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        plugins: { legend: { display: kind === 'grouped' } },
-        scales: { x: { beginAtZero: true } }
+        plugins: {
+          legend: { display: kind === 'grouped' },
+          tooltip: { callbacks: { label: function (item) { return (item.dataset.label ? item.dataset.label + ': ' : '') + withUnit(item.formattedValue); } } }
+        },
+        scales: {
+          x: {
+            beginAtZero: true,
+            ticks: unit && kind !== 'line' ? { callback: function () { return withUnit(window.Chart.Ticks.formatters.numeric.apply(this, arguments)); } } : {}
+          }
+        }
       }
     });
   });

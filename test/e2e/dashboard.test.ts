@@ -54,6 +54,18 @@ describe('results dashboard in a browser', () => {
       }),
     );
     for (const painted of drawn) expect(painted).toBeGreaterThan(500);
+    // Share charts label their value axis in percent; the responses-per-day line keeps plain counts.
+    const axisLabels = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('figure.chart canvas')).map((canvas) => {
+        const chart = (window as unknown as { Chart: { getChart(c: Element): { scales: Record<string, { ticks: Array<{ label: string }> }> } } }).Chart.getChart(canvas)!;
+        const table = canvas.closest('figure')!.nextElementSibling!;
+        return { unit: table.getAttribute('data-unit'), labels: chart.scales.x!.ticks.map((t) => t.label) };
+      }),
+    );
+    const shares = axisLabels.filter((a) => a.unit === '%');
+    expect(shares.length).toBeGreaterThanOrEqual(3);
+    for (const { labels } of shares) expect(labels.every((label) => /^\d[\d.,]*%$/.test(label))).toBe(true);
+    for (const { labels } of axisLabels.filter((a) => a.unit === null)) expect(labels.some((label) => label.includes('%'))).toBe(false);
 
     // The tables say what the API says.
     const api = await (await page.request.get(`${minyi.baseUrl}/api/v1/surveys/huzhou-police/top-public-security-concerns/results`)).json();
