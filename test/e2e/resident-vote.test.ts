@@ -105,10 +105,11 @@ async function touchDrag(page: Page, from: string, to: string): Promise<void> {
 }
 
 /**
- * Chromium's gesture detector may take a second tap on one spot within its double-tap time as a double tap
- * and send no click for it (also without this script); a finger tapping a button again takes longer anyway.
+ * Chromium's gesture detector takes a second tap near the first within its double-tap time (400 ms) as a
+ * double tap and sends no click for it (also without this script). The margin covers taps delivered late on
+ * a busy machine; a finger tapping a button again takes longer anyway.
  */
-const waitPastDoubleTap = (page: Page) => page.waitForTimeout(400);
+const waitPastDoubleTap = (page: Page) => page.waitForTimeout(800);
 
 /** A finger tapping one button twice, as a resident moving an item two places would. */
 async function tapTwice(page: Page, selector: string): Promise<void> {
