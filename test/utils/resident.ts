@@ -31,12 +31,16 @@ export async function createBureauWithSurvey(container: Container, options: { sl
   return { bureau, survey, path: `/b/${bureau.slug}/s/${survey.slug}` };
 }
 
+/** The survey form's hidden token on a page: the form, or the form sent back for a correction. */
+export function formTokenIn(html: string): string {
+  const token = /name="_form" value="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error(`no form token on the page:\n${html.slice(0, 500)}`);
+  return token;
+}
+
 /** GETs the form and returns its hidden token; the agent keeps the CSRF cookie. */
 export async function openForm(agent: Agent, path: string): Promise<string> {
-  const res = await agent.get(path).expect(200);
-  const token = /name="_form" value="([^"]+)"/.exec(res.text)?.[1];
-  if (!token) throw new Error(`no form token on ${path}:\n${res.text.slice(0, 500)}`);
-  return token;
+  return formTokenIn((await agent.get(path).expect(200)).text);
 }
 
 /** A complete valid answer set for everyTypeDefinition(), as form fields. */

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
-import { createBureauWithSurvey, encodeForm, newAgent, validFields, vote } from '../../utils/resident.js';
+import { createBureauWithSurvey, encodeForm, formTokenIn, newAgent, validFields, vote } from '../../utils/resident.js';
 import { createStaff, signedInAgent, STAFF_PASSWORD, type StaffAgent } from '../../utils/staff.js';
 import { FUZZ_TEST_TIMEOUT, fuzzParameters, headerProblems, hostileSegment, probe, seenCookies, StoreWatch, type Sent } from '../../utils/hostile.js';
 
@@ -66,7 +66,7 @@ describe('security headers', () => {
   it('are on error pages: 400, 403, 404, 405, 413, 415', async () => {
     const agent = newAgent(t.app);
     const form = await fetch('get', path, { agent });
-    const formToken = /name="_form" value="([^"]+)"/.exec(form.text)![1]!;
+    const formToken = formTokenIn(form.text);
     const statuses = [
       (await fetch('post', path, { agent, body: `_form=${encodeURIComponent(formToken)}&${encodeForm(validFields())}&$where=1` })).status,
       (await fetch('post', path, { body: `_form=${encodeURIComponent(formToken)}&${encodeForm(validFields())}` })).status,

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Survey } from '../../../server/models/survey.model.js';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
-import { createBureauWithSurvey, encodeForm, expectStatus, newAgent, openForm, validFields, vote } from '../../utils/resident.js';
+import { createBureauWithSurvey, encodeForm, expectStatus, formTokenIn, newAgent, openForm, validFields, vote } from '../../utils/resident.js';
 
 let t: TestApp;
 let survey: Survey;
@@ -117,7 +117,7 @@ describe('one vote per browser', () => {
     const page = await agent.get(`${path}?lang=en`).expect(200);
     expect(page.text).toContain('You have already taken part');
     expect(page.text).not.toContain('<form');
-    const token = /value="([^"]+)"/.exec((await request(t.app).get(path)).text.match(/name="_form" value="[^"]+"/)![0])![1]!;
+    const token = formTokenIn((await request(t.app).get(path)).text);
     const again = await agent.post(`${path}?lang=en`).type('form').send(encodeForm({ _form: token, ...validFields() }));
     // The token came from another browser, so its CSRF digest does not match this one: that is refused too.
     expect([403, 409]).toContain(again.status);
@@ -133,7 +133,7 @@ describe('one vote per browser', () => {
 async function openFormIgnoringVoted(agent: ReturnType<typeof newAgent>): Promise<string> {
   const csrf = (agent as unknown as { jar: { getCookie(name: string, access: unknown): { value: string } | undefined } }).jar.getCookie('minyi_csrf', { domain: '127.0.0.1', path: '/', secure: false, script: false });
   const res = await request(t.app).get(path).set('Cookie', `minyi_csrf=${csrf!.value}`).expect(200);
-  return /name="_form" value="([^"]+)"/.exec(res.text)![1]!;
+  return formTokenIn(res.text);
 }
 
 describe('mistakes', () => {
@@ -275,8 +275,7 @@ describe('minimum fill time and rate limit', () => {
       const token = await openForm(resident, `${setup.path}?lang=en`);
       await new Promise((resolve) => setTimeout(resolve, 2100));
       const mistake = expectStatus(await resident.post(`${setup.path}?lang=en`).type('form').send(encodeForm({ _form: token, ...validFields({ district: undefined }) })), 422);
-      const resent = /name="_form" value="([^"]+)"/.exec(mistake.text)![1]!.replace(/&#x3D;/g, '=');
-      const fixed = encodeForm({ _form: resent, ...validFields() });
+      const fixed = encodeForm({ _form: formTokenIn(mistake.text), ...validFields() });
       expectStatus(await resident.post(`${setup.path}?lang=en`).type('form').send(fixed), 303);
       expect(await slow.container.models.Response.countDocuments()).toBe(1);
     } finally {
