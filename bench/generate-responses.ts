@@ -25,6 +25,7 @@ import type { Survey } from '../server/models/survey.model.js';
 import { visibleQuestionIds } from '../server/services/surveys/answer-validator.js';
 import { zonedWallTimeToDate } from '../server/services/surveys/zoned-time.js';
 import { TallySums } from '../server/services/tallies/tally-sums.js';
+import type { TallyService } from '../server/services/tallies/tally.service.js';
 import type { Receipts } from '../server/services/voting/receipt.js';
 import { calendarDay } from '../server/services/voting/vote.service.js';
 
@@ -318,14 +319,13 @@ async function insertBatch(models: Pick<Models, 'Response'>, batch: SurveyRespon
 
 /**
  * Adds `count` responses to the survey in batches (insertMany, unordered), never holding more than two
- * batches, and then adds them to its tally with one $inc of the same counters the vote path keeps.
+ * batches, and then adds them to its counts as one delta of the same counters the vote path keeps.
  */
-export async function generateResponses(models: Pick<Models, 'Response' | 'Tally' | 'TallySlice'>, factory: ResponseFactory, target: GenerateTarget, options: GenerateOptions): Promise<GenerateResult> {
+export async function generateResponses(models: Pick<Models, 'Response'>, tallies: TallyService, factory: ResponseFactory, target: GenerateTarget, options: GenerateOptions): Promise<GenerateResult> {
   const surveyId = target.survey._id;
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const tally = await models.Tally.findOne({ survey: surveyId }, { total: 1 }).lean();
-  if (!tally) throw new Error(`survey ${String(surveyId)} has no tally document`);
+  const tally = await tallies.get(surveyId);
   const from = options.from ?? tally.total;
   if (from < tally.total) throw new Error(`--from ${from} is below the tally total ${tally.total}: responses ${from}–${tally.total - 1} would be counted twice`);
 
@@ -366,11 +366,11 @@ export async function generateResponses(models: Pick<Models, 'Response' | 'Tally
   }
 
   if (options.count > 0) {
-    await sums.addTo(models, surveyId);
+    await tallies.addSeeded(surveyId, sums);
   }
   const seconds = (performance.now() - started) / 1000;
-  const after = await models.Tally.findOne({ survey: surveyId }, { total: 1 }).lean();
-  const result = { from, inserted, alreadyStored, tallyTotal: after?.total ?? 0, seconds, perSecond: (inserted + alreadyStored) / seconds };
+  const after = await tallies.get(surveyId);
+  const result = { from, inserted, alreadyStored, tallyTotal: after.total, seconds, perSecond: (inserted + alreadyStored) / seconds };
   log(
     `  added ${(inserted + alreadyStored).toLocaleString('en')} responses (#${from.toLocaleString('en')}–#${(end - 1).toLocaleString('en')}; ${alreadyStored} were already stored) in ${seconds.toFixed(1)} s: ` +
       `${Math.round(result.perSecond).toLocaleString('en')} responses/s · tally total ${result.tallyTotal.toLocaleString('en')}`,
@@ -398,7 +398,7 @@ async function main(): Promise<number> {
     const factory = createResponseFactory(found, container.receipts, factoryOptions);
     // Printed so an interrupted run can be finished with exactly the same responses on another day.
     process.stdout.write(`responses over ${factory.days[0]} … ${factory.days[factory.days.length - 1]} (--until ${factory.days[factory.days.length - 1]})\n`);
-    await generateResponses(container.models, factory, found, {
+    await generateResponses(container.models, container.tallies, factory, found, {
       count,
       from: flags.has('from') ? Number(flags.get('from')) : undefined,
       batchSize: flags.has('batch') ? Number(flags.get('batch')) : undefined,

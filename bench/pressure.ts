@@ -21,6 +21,7 @@ import { createModels, type Models } from '../server/models/index.js';
 import type { Question } from '../server/models/survey-definition.types.js';
 import { projectRoot } from '../server/paths.js';
 import { demoBureaus } from '../server/services/demo/demo-bureaus.js';
+import { TallyService } from '../server/services/tallies/tally.service.js';
 import { TallyVerifier } from '../server/services/tallies/tally-verifier.js';
 import { pinToCore, startMinyiProcess, type MinyiWithDatabase } from './lib/minyi-process.js';
 import { addStats, newStats, ResidentClient, runResidents, type ResidentStats } from './lib/residents.js';
@@ -89,7 +90,8 @@ async function reconcile(models: Models, id: Types.ObjectId, stats: ResidentStat
   const lost = receipts.filter((r) => !storedReceipts.has(r)).length;
   // The demo data's seeded responses all carry the receipt "DEMO".
   const duplicates = [...storedReceipts].filter(([receipt, n]) => n > 1 && receipt !== 'DEMO');
-  const tally = await models.Tally.findOne({ survey: id }, { total: 1 }).lean();
+  const tallies = new TallyService(models);
+  const tally = await tallies.get(id);
   check(`${label}: acknowledged votes stored`, lost === 0, `${receipts.length.toLocaleString('en')} receipts given, ${lost} not stored`);
   check(`${label}: nothing stored twice`, duplicates.length === 0 && givenTwice === 0, `${duplicates.length} receipts stored twice, ${givenTwice} given twice as new`);
   check(
@@ -97,7 +99,7 @@ async function reconcile(models: Models, id: Types.ObjectId, stats: ResidentStat
     stored >= receipts.length && stored <= receipts.length + stats.unknownOutcome,
     `stored ${stored.toLocaleString('en')}, acknowledged ${receipts.length.toLocaleString('en')}, posts that got no answer ${stats.unknownOutcome}`,
   );
-  const verified = await new TallyVerifier(models).verify(id);
+  const verified = await new TallyVerifier(models, tallies).verify(id);
   check(`${label}: tallies equal a recount`, verified.differences.length === 0 && verified.tallyTotal === (tally?.total ?? -1), `${verified.responses.toLocaleString('en')} responses, tally ${tally?.total}, ${verified.differences.length} counters differ`);
 }
 

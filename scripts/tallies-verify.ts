@@ -14,7 +14,7 @@ if (!target && !flags.has('all')) {
 }
 
 const exitCode = await withDatabase(async (container) => {
-  const verifier = new TallyVerifier(container.models);
+  const verifier = new TallyVerifier(container.models, container.tallies);
   let surveys: Array<{ _id: Types.ObjectId; label: string }>;
   if (target) {
     const [bureau, survey] = target.split('/');

@@ -95,8 +95,8 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const { config, logger } = input;
   const models = createModels(input.database.connection);
   const writeConcern = input.database.capabilities.voteWriteConcern;
-  const tallies = new TallyService(models);
-  const tallyWriter = new TallyWriter(models, { writeConcern, logger, flushIntervalMs: config.tallyFlushMs });
+  const tallies = new TallyService(models, { writeConcern, logger });
+  const tallyWriter = new TallyWriter(models, tallies, { writeConcern, logger, flushIntervalMs: config.tallyFlushMs });
   const bureaus = new BureauService(models);
   const surveys = new SurveyService(models, tallies);
   const answerValidators = new AnswerValidatorCache(parts.ajv);
@@ -112,7 +112,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const responses = new ResponseStore(models, tallyWriter, { writeConcern, logger });
   const votes = new VoteService(
     models,
-    { validators: answerValidators, tokens, rateLimiter: voteRateLimiter, codes, responses, tallyWriter, receipts },
+    { validators: answerValidators, tokens, rateLimiter: voteRateLimiter, codes, responses, tallyWriter, tallies, receipts },
     { secret: config.secret, minFillSeconds: config.minFillSeconds, logger },
   );
   return {
@@ -140,11 +140,11 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     accounts,
     audit,
     shareKit: new ShareKit(config.publicUrl),
-    dashboards: new DashboardService(models, { sortsInMemory: input.database.capabilities.sortsInMemory }),
+    dashboards: new DashboardService(models, tallies, { sortsInMemory: input.database.capabilities.sortsInMemory }),
     exporter: new Exporter(models, { sortsInMemory: input.database.capabilities.sortsInMemory }),
-    comparisons: new ComparisonService(models),
+    comparisons: new ComparisonService(models, tallies),
     apiTokens: new ApiTokens(models),
     editor: new SurveyEditor(models, { validator: parts.definitionValidator, tallies, directory, audit, templates: parts.templates }),
-    demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts, models),
+    demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts, { models, tallies }),
   };
 }

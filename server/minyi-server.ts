@@ -15,6 +15,8 @@ import { buildContainer, loadStaticParts, type Container } from './container.js'
 import type { Logger } from './logging/logger.js';
 import { ensureIndexes } from './models/index.js';
 import type { DemoLogin } from './services/demo/demo-seeder.js';
+import { migrateLegacyTallies } from './services/tallies/legacy-tallies.js';
+import { TallyVerifier } from './services/tallies/tally-verifier.js';
 import { projectRoot } from './paths.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -70,6 +72,7 @@ export class MinyiServer {
     phase('connection');
     await ensureIndexes(container.models, { secondaryIndexes: connection.capabilities.usesSecondaryIndexes });
     phase('indexes');
+    await migrateLegacyTallies(container.models, container.tallies, new TallyVerifier(container.models, container.tallies), this.logger);
 
     this.startMaintenance(container);
 
@@ -113,7 +116,11 @@ export class MinyiServer {
       name: 'maintenance and tally queue',
       run: async () => {
         clearInterval(timer);
-        await container.tallyWriter.drain();
+        // A database that does not answer cannot hold shutdown: what is left is settled by the next start.
+        let timeout: NodeJS.Timeout | undefined;
+        await Promise.race([container.tallyWriter.drain(), new Promise((resolve) => (timeout = setTimeout(resolve, 2 * this.config.dbTimeoutMs)))]);
+        clearTimeout(timeout);
+        container.tallyWriter.stop();
       },
     });
   }

@@ -8,6 +8,7 @@ import type { SurveyResponse } from '../../server/models/response.model.js';
 import { AccountService } from '../../server/services/accounts/account.service.js';
 import { PasswordHasher } from '../../server/services/accounts/password-hasher.js';
 import { PasswordPolicy } from '../../server/services/accounts/password-policy.js';
+import { TallyService } from '../../server/services/tallies/tally.service.js';
 import { TallyVerifier } from '../../server/services/tallies/tally-verifier.js';
 import { RateLimiter } from '../../server/services/voting/rate-limiter.js';
 import { Receipts } from '../../server/services/voting/receipt.js';
@@ -56,6 +57,7 @@ async function databaseSettled(url: string): Promise<number> {
 export async function measureDashboard(ctx: BenchContext): Promise<Figure[]> {
   const { rounds, duration, dashboardSizes: sizes } = ctx.options;
   const { models } = ctx;
+  const tallies = new TallyService(models);
   const target = await findTarget(models, BUREAU, SURVEY);
   const { bureau, survey } = target;
   const district = bureau.districts.some((d) => d.id === FILTER_DISTRICT) ? FILTER_DISTRICT : bureau.districts[0]!.id;
@@ -80,7 +82,7 @@ export async function measureDashboard(ctx: BenchContext): Promise<Figure[]> {
   const bySize = new Map<number, { unfiltered: Measurement[]; filtered: Measurement[]; problems: string[] }>();
   for (const [index, size] of sizes.entries()) {
     ctx.log(`dashboard at ${size.toLocaleString('en')} responses: adding ${(size - stored).toLocaleString('en')}...`);
-    await generateResponses(models, factory, { survey, bureau }, { count: size - stored, onResponse: countFiltered, log: (line) => ctx.log(`  ${line}`) });
+    await generateResponses(models, tallies, factory, { survey, bureau }, { count: size - stored, onResponse: countFiltered, log: (line) => ctx.log(`  ${line}`) });
     stored = size;
     const settleMs = await databaseSettled(url);
     if (settleMs > 1000) ctx.log(`  the database answered Minyi's health check again ${(settleMs / 1000).toFixed(1)} s after the responses were added`);
@@ -88,7 +90,7 @@ export async function measureDashboard(ctx: BenchContext): Promise<Figure[]> {
     const [total, filteredTotal] = [await shownTotal(`${url}${unfilteredPath}`, cookie), await shownTotal(`${url}${filteredPath}`, cookie)];
     if (total !== size || filteredTotal !== expectedFiltered) throw new Error(`the dashboard shows ${total} responses (${size} expected) and ${filteredTotal} filtered (${expectedFiltered} expected)`);
     if (index === 0) {
-      const verified = await new TallyVerifier(models).verify(survey._id);
+      const verified = await new TallyVerifier(models, tallies).verify(survey._id);
       if (verified.differences.length > 0) throw new Error(`TallyVerifier: ${verified.differences.length} counters differ from a recount`);
       ctx.log(`  the tally and day slices equal a recount of the ${verified.responses.toLocaleString('en')} responses`);
     }

@@ -3,6 +3,7 @@
  * token-checks and validates the same form without a database. Afterwards every accepted vote must be stored
  * exactly once and counted once in the tally.
  */
+import { TallyService } from '../../server/services/tallies/tally.service.js';
 import { FormTokens } from '../../server/services/voting/form-token.js';
 import { median, ratios, type Figure, type Measurement } from '../lib/figures.js';
 import { cpuPer, settleVotes, type BenchContext } from '../lib/bench-context.js';
@@ -16,9 +17,10 @@ export async function measureVotePost(ctx: BenchContext): Promise<Figure[]> {
   const { survey, bureau, path } = ctx.target;
   const tokens = new FormTokens(BENCH_SECRET);
   const target = { path, surveyId: String(survey._id), questions: survey.questions, districtIds: bureau.districts.map((d) => d.id) };
-  const { Response, Tally } = ctx.models;
+  const { Response } = ctx.models;
+  const tallies = new TallyService(ctx.models);
   const storedBefore = await settleVotes(ctx.models, survey._id);
-  const tallyBefore = (await Tally.findOne({ survey: survey._id }, { total: 1 }).lean())?.total ?? 0;
+  const tallyBefore = (await tallies.get(survey._id)).total;
 
   const votes = new VoteRequests(tokens, target);
   const bare: Measurement[] = [];
@@ -44,7 +46,7 @@ export async function measureVotePost(ctx: BenchContext): Promise<Figure[]> {
 
   // autocannon cuts its connections when a run ends: those posts are stored but their 303 never counted.
   const stored = (await settleVotes(ctx.models, survey._id)) - storedBefore;
-  const tallied = ((await Tally.findOne({ survey: survey._id }, { total: 1 }).lean())?.total ?? 0) - tallyBefore;
+  const tallied = (await tallies.get(survey._id)).total - tallyBefore;
   const acceptedIds = votes.acceptedIds(303);
   const cutOff = new Set(votes.unanswered());
   const storedIds = new Set((await Response.find({ survey: survey._id }, { submissionId: 1, _id: 0 }).lean<Array<{ submissionId: string }>>()).map((r) => r.submissionId));

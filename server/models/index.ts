@@ -8,17 +8,20 @@ import { rateLimitSchema, type RateLimitEntry } from './rate-limit.model.js';
 import { responseSchema, type SurveyResponse } from './response.model.js';
 import { surveySchema, type Survey } from './survey.model.js';
 import { tallyPendingSchema, type TallyPending } from './tally-pending.model.js';
-import { tallySliceSchema, type TallySlice } from './tally-slice.model.js';
-import { tallySchema, type Tally } from './tally.model.js';
+import { tallyDeltaSchema, type TallyDelta } from './tally-delta.model.js';
+import { tallyHeadSchema, tallySnapshotSchema, type TallyHead, type TallySnapshot } from './tally-snapshot.model.js';
+import { legacyTallySchema, type LegacyTally } from './tally.model.js';
 import { userSchema, type User } from './user.model.js';
 
 export interface Models {
   Bureau: Model<Bureau>;
   Survey: Model<Survey>;
   Response: Model<SurveyResponse>;
-  Tally: Model<Tally>;
   TallyPending: Model<TallyPending>;
-  TallySlice: Model<TallySlice>;
+  TallyDelta: Model<TallyDelta>;
+  TallySnapshot: Model<TallySnapshot>;
+  TallyHead: Model<TallyHead>;
+  LegacyTally: Model<LegacyTally>;
   RateLimit: Model<RateLimitEntry>;
   InvitationCode: Model<InvitationCode>;
   InvitationCodeUse: Model<InvitationCodeUse>;
@@ -32,9 +35,11 @@ export function createModels(connection: Connection): Models {
     Bureau: connection.model<Bureau>('Bureau', bureauSchema),
     Survey: connection.model<Survey>('Survey', surveySchema),
     Response: connection.model<SurveyResponse>('Response', responseSchema),
-    Tally: connection.model<Tally>('Tally', tallySchema),
     TallyPending: connection.model<TallyPending>('TallyPending', tallyPendingSchema),
-    TallySlice: connection.model<TallySlice>('TallySlice', tallySliceSchema),
+    TallyDelta: connection.model<TallyDelta>('TallyDelta', tallyDeltaSchema),
+    TallySnapshot: connection.model<TallySnapshot>('TallySnapshot', tallySnapshotSchema),
+    TallyHead: connection.model<TallyHead>('TallyHead', tallyHeadSchema),
+    LegacyTally: connection.model<LegacyTally>('LegacyTally', legacyTallySchema),
     RateLimit: connection.model<RateLimitEntry>('RateLimit', rateLimitSchema),
     InvitationCode: connection.model<InvitationCode>('InvitationCode', invitationCodeSchema),
     InvitationCodeUse: connection.model<InvitationCodeUse>('InvitationCodeUse', invitationCodeUseSchema),
@@ -64,4 +69,4 @@ export async function ensureIndexes(models: Models, options: { secondaryIndexes:
   }
 }
 
-export type { ApiToken, TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, Tally, TallySlice };
+export type { ApiToken, TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, TallyDelta, TallySnapshot, TallyHead, LegacyTally };

@@ -1,16 +1,18 @@
 import { Schema, type Types } from 'mongoose';
 
 /**
- * A batch of votes on its way into the tally: inserted before their responses, deleted once the tally and
- * day slices count them. The collection only ever holds batches in flight, so finding them after a crash
- * never scans the responses.
+ * A batch of votes on its way into the counts: inserted before its responses, deleted once its delta is
+ * stored. The collection only ever holds batches in flight, so finding those a crashed process left behind
+ * never scans the responses. Any process may finish such a batch (see BatchResolver).
  */
 export interface TallyPending {
-  /** The batch's id; tally and slice documents record it once they count the batch. */
+  /** The batch's delta id (see deltaId()). */
   _id: string;
   survey: Types.ObjectId;
-  /** Ids (as strings) of the responses the batch inserts, all of this survey. Markers written before batches existed lack it: their _id is the one response id. */
-  responses?: string[];
+  writer: string;
+  seq: number;
+  /** Ids of the responses the batch inserts, all of this survey, as stored (ObjectId or string). */
+  responses: unknown[];
   at: Date;
 }
 
@@ -18,13 +20,10 @@ export const tallyPendingSchema = new Schema<TallyPending>(
   {
     _id: { type: String, required: true },
     survey: { type: Schema.Types.ObjectId, required: true },
-    responses: { type: [String], default: undefined },
+    writer: { type: String, required: true },
+    seq: { type: Number, required: true },
+    responses: { type: [Schema.Types.Mixed], default: [] },
     at: { type: Date, required: true },
   },
-  { versionKey: false, strict: 'throw' },
+  { versionKey: false, strict: 'throw', collection: 'tally_pending' },
 );
-
-/** The response ids a marker stands for. */
-export function pendingResponseIds(marker: Pick<TallyPending, '_id' | 'responses'>): string[] {
-  return marker.responses ?? [marker._id];
-}

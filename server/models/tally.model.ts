@@ -1,5 +1,10 @@
 import { Schema, type Types } from 'mongoose';
 
+/** Nested counters: every leaf is a number ("questions.q1.options.a" is counters.questions.q1.options.a). */
+export interface CounterTree {
+  [key: string]: number | CounterTree;
+}
+
 /** Counters for one question: per option (choice, district, yes/no, rating value) and, for rankings, per rank. */
 export interface QuestionTally {
   answered: number;
@@ -18,13 +23,10 @@ export interface IntegrityCounters {
 }
 
 /**
- * One document per survey, so a dashboard never scans responses. Updated only through the TallyWriter,
- * which merges concurrent votes into one $inc per batch. lastBatch[writerId] holds the response ids of
- * each writer's latest batch: after a crash it tells which votes still marked pending (TallyPending) are
- * already in the counts, so every vote is counted exactly once without a transaction.
+ * A survey's counts as readers see them: its newest snapshot plus the deltas not yet folded into it (see
+ * TallyService). Never stored in this shape.
  */
 export interface Tally {
-  _id: Types.ObjectId;
   survey: Types.ObjectId;
   total: number;
   byDay: Record<string, number>;
@@ -32,23 +34,31 @@ export interface Tally {
   byChannel: Record<string, number>;
   questions: Record<string, QuestionTally>;
   integrity: IntegrityCounters;
-  lastBatch: Record<string, string[]>;
-  /** True when every response is also counted in the survey's day slices (tallies made before slices were kept are not). */
-  sliced: boolean;
 }
 
-export const tallySchema = new Schema<Tally>(
-  {
-    survey: { type: Schema.Types.ObjectId, required: true },
-    total: { type: Number, default: 0 },
-    byDay: { type: Schema.Types.Mixed, default: {} },
-    byDistrict: { type: Schema.Types.Mixed, default: {} },
-    byChannel: { type: Schema.Types.Mixed, default: {} },
-    questions: { type: Schema.Types.Mixed, default: {} },
-    integrity: { type: Schema.Types.Mixed, default: {} },
-    lastBatch: { type: Schema.Types.Mixed, default: {} },
-    sliced: { type: Boolean, default: false },
-  },
-  { strict: 'throw', minimize: false, versionKey: false },
+/**
+ * The counting of earlier versions: one document per survey changed with $inc. Read once at start-up by
+ * the migration to snapshots (see migrateLegacyTallies), never written.
+ */
+export interface LegacyTally {
+  _id: Types.ObjectId;
+  survey: Types.ObjectId;
+  integrity?: Partial<IntegrityCounters>;
+}
+
+export const legacyTallySchema = new Schema<LegacyTally>(
+  { survey: { type: Schema.Types.ObjectId, required: true }, integrity: { type: Schema.Types.Mixed } },
+  { strict: false, versionKey: false, collection: 'tallies' },
 );
-tallySchema.index({ survey: 1 }, { unique: true });
+
+/** The counts of the responses of one (district, channel) pair on one day. */
+export interface SliceCell {
+  total: number;
+  questions: Record<string, QuestionTally>;
+}
+
+/** A survey's counts for one calendar day, split by district and channel (keyed by cellKey()). */
+export interface DaySlice {
+  day: string;
+  cells: Record<string, SliceCell>;
+}

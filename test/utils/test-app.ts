@@ -59,6 +59,7 @@ export async function createTestApp(overrides: Record<string, string> = {}, opti
       // What the server keeps in memory about the data just deleted.
       container.directory.invalidate();
       container.pageCache.clear();
+      container.tallies.clear();
       container.voteRateLimiter.clear();
     },
     async close() {

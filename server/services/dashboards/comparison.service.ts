@@ -7,7 +7,7 @@ import type { Bureau } from '../../models/bureau.model.js';
 import type { Models } from '../../models/index.js';
 import type { RankingQuestion } from '../../models/survey-definition.types.js';
 import type { Survey } from '../../models/survey.model.js';
-import type { Tally } from '../../models/tally.model.js';
+import type { TallyService } from '../tallies/tally.service.js';
 import { rankingSummary, type RankingItem } from './statistics.js';
 
 export interface Wave {
@@ -31,7 +31,10 @@ export interface Comparison {
 const waveOrder = (a: Survey, b: Survey) => (b.opensAt?.getTime() ?? 0) - (a.opensAt?.getTime() ?? 0) || b.createdAt.getTime() - a.createdAt.getTime();
 
 export class ComparisonService {
-  constructor(private readonly models: Models) {}
+  constructor(
+    private readonly models: Models,
+    private readonly tallies: TallyService,
+  ) {}
 
   /** Templates used by at least two of the given bureaus, for links to their comparison. */
   async comparableTemplates(bureauIds: Bureau['_id'][]): Promise<string[]> {
@@ -48,7 +51,7 @@ export class ComparisonService {
     const surveys = (await this.models.Survey.find({ template, bureau: { $in: bureaus.map((b) => b._id) }, status: { $in: ['open', 'closed', 'archived'] } }).lean<Survey[]>()).sort(waveOrder);
     const question = surveys[0]?.questions.find((q): q is RankingQuestion => q.type === 'ranking');
     if (!question) return null;
-    const tallies = await this.models.Tally.find({ survey: { $in: surveys.map((s) => s._id) } }).lean<Tally[]>();
+    const tallies = await Promise.all(surveys.map((s) => this.tallies.get(s._id)));
     const tallyOf = new Map(tallies.map((t) => [String(t.survey), t]));
     const wave = (survey: Survey): Wave => {
       const tally = tallyOf.get(String(survey._id));

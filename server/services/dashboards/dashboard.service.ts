@@ -1,6 +1,6 @@
 /**
  * The numbers behind a survey's dashboard, read so that their cost does not grow with the number of responses:
- * - no filter: the survey's tally, one document;
+ * - no filter: the survey's tally (its snapshot and the deltas not folded yet);
  * - date, district and channel filters: the survey's day slices in the date range (one document per day,
  *   kept in memory while unchanged), adding up the cells of the chosen district and channel;
  * - an answer filter ("respondents who answered X to Q") and cross-tabs: one streamed pass over the matching
@@ -11,7 +11,8 @@ import type { Models } from '../../models/index.js';
 import type { AnswerValue, SurveyResponse } from '../../models/response.model.js';
 import type { Question } from '../../models/survey-definition.types.js';
 import type { Survey } from '../../models/survey.model.js';
-import type { IntegrityCounters, QuestionTally, Tally } from '../../models/tally.model.js';
+import type { IntegrityCounters, QuestionTally } from '../../models/tally.model.js';
+import type { TallyService } from '../tallies/tally.service.js';
 import { addIncrements, flattenCounters, readCellKey, responseIncrements, type Increments } from '../tallies/tally-increments.js';
 import { calendarDay } from '../voting/vote.service.js';
 import { isFiltered, responseQuery, type DashboardFilter } from './dashboard-filter.js';
@@ -97,19 +98,19 @@ export class DashboardService {
 
   constructor(
     private readonly models: Models,
+    private readonly tallies: TallyService,
     private readonly options: { sortsInMemory: boolean },
   ) {
-    this.slices = new DaySlices(models);
+    this.slices = new DaySlices(tallies);
   }
 
   /** The filtered numbers, the whole survey's and the integrity counters, from one read of the tally. */
   async numbers(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter): Promise<DashboardNumbers> {
-    // lastBatch is bookkeeping of the writers, not numbers.
-    const tally = await this.models.Tally.findOne({ survey: survey._id }, { lastBatch: 0 }).lean<Omit<Tally, 'lastBatch'>>();
-    const overall: Counts = { total: tally?.total ?? 0, byDay: tally?.byDay ?? {}, byDistrict: tally?.byDistrict ?? {}, byChannel: tally?.byChannel ?? {}, questions: tally?.questions ?? {} };
-    const integrity = { accepted: 0, duplicate: 0, rateLimited: 0, refused: 0, invalid: 0, ...(tally?.integrity ?? {}) };
+    const tally = await this.tallies.get(survey._id);
+    const overall: Counts = { total: tally.total, byDay: tally.byDay, byDistrict: tally.byDistrict, byChannel: tally.byChannel, questions: tally.questions };
+    const integrity = tally.integrity;
     let counts = overall;
-    if (isFiltered(filter)) counts = !filter.answer && tally?.sliced ? await this.countSlices(survey, overall, filter) : await this.countResponses(survey, filter);
+    if (isFiltered(filter)) counts = !filter.answer ? await this.countSlices(survey, overall, filter) : await this.countResponses(survey, filter);
     return { counts, overall, integrity };
   }
 

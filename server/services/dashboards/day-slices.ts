@@ -5,40 +5,32 @@
  * again, and a filtered dashboard costs about what an unfiltered one does, however many days it spans.
  */
 import type { Types } from 'mongoose';
-import type { Models } from '../../models/index.js';
-import type { TallySlice } from '../../models/tally-slice.model.js';
-import { sliceId } from '../tallies/tally-increments.js';
+import type { DaySlice } from '../../models/tally.model.js';
+import type { TallyService } from '../tallies/tally.service.js';
 
-export type DaySlice = Pick<TallySlice, 'cells' | 'day'>;
+export type { DaySlice };
 
 /** Slices kept across all surveys: a few kilobytes each. */
 const MAX_KEPT = 5000;
-/** Up to this many missing days are read one `_id` at a time; more in one query. */
-const SINGLE_READS = 4;
 
-const sliceTotal = (slice: DaySlice) => Object.values(slice.cells ?? {}).reduce((sum, cell) => sum + cell.total, 0);
+const sliceTotal = (slice: DaySlice) => Object.values(slice.cells).reduce((sum, cell) => sum + cell.total, 0);
 
 export class DaySlices {
   private readonly kept = new Map<string, { total: number; slice: DaySlice }>();
 
-  constructor(private readonly models: Pick<Models, 'TallySlice'>) {}
+  constructor(private readonly tallies: Pick<TallyService, 'slices'>) {}
 
   /** The slices of the given days; dayTotals holds the tally's count for each of them. */
   async read(surveyId: Types.ObjectId, dayTotals: Record<string, number>): Promise<DaySlice[]> {
     const slices: DaySlice[] = [];
     const missing: string[] = [];
     for (const [day, total] of Object.entries(dayTotals)) {
-      const kept = this.kept.get(sliceId(surveyId, day));
+      const kept = this.kept.get(`${String(surveyId)}/${day}`);
       if (kept && kept.total === total) slices.push(kept.slice);
       else missing.push(day);
     }
-    const projection = { cells: 1, day: 1 };
-    const read =
-      missing.length <= SINGLE_READS
-        ? (await Promise.all(missing.map((day) => this.models.TallySlice.findById(sliceId(surveyId, day), projection).lean<DaySlice>()))).filter((s) => s !== null)
-        : await this.models.TallySlice.find({ survey: surveyId, day: { $in: missing } }, projection).lean<DaySlice[]>();
-    for (const slice of read) {
-      this.keep(sliceId(surveyId, slice.day), slice);
+    for (const slice of missing.length > 0 ? await this.tallies.slices(surveyId, missing) : []) {
+      this.keep(`${String(surveyId)}/${slice.day}`, slice);
       slices.push(slice);
     }
     return slices;

@@ -11,6 +11,7 @@ import { OTHER_OPTION_ID, type Question } from '../../models/survey-definition.t
 import type { Survey } from '../../models/survey.model.js';
 import { visibleQuestionIds } from '../surveys/answer-validator.js';
 import { TallySums } from '../tallies/tally-sums.js';
+import type { TallyService } from '../tallies/tally.service.js';
 import { calendarDay } from '../voting/vote.service.js';
 
 const DAY_MS = 86_400_000;
@@ -54,7 +55,7 @@ function answer(question: Question, bureau: Pick<Bureau, 'districts'>, next: () 
   }
 }
 
-export async function addDemoResponses(models: Models, bureau: Bureau, survey: Survey, count: number, now = new Date()): Promise<void> {
+export async function addDemoResponses(models: Models, tallies: TallyService, bureau: Bureau, survey: Survey, count: number, now = new Date()): Promise<void> {
   const next = random(`${bureau.slug}/${survey.slug}`);
   const sums = new TallySums(survey.questions);
   const responses: SurveyResponse[] = [];
@@ -87,5 +88,5 @@ export async function addDemoResponses(models: Models, bureau: Bureau, survey: S
     sums.add(response);
   }
   await models.Response.insertMany(responses, { ordered: false });
-  await sums.addTo(models, survey._id);
+  await tallies.addSeeded(survey._id, sums);
 }

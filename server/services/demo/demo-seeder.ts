@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../logging/logger.js';
 import type { RoleGrant } from '../../models/user.model.js';
 import type { Models } from '../../models/index.js';
+import type { TallyService } from '../tallies/tally.service.js';
 import type { AccountService } from '../accounts/account.service.js';
 import { addDemoResponses } from './demo-responses.js';
 import type { BureauService } from '../bureaus/bureau.service.js';
@@ -21,7 +22,7 @@ export class DemoSeeder {
     private readonly templates: Map<string, SurveyTemplate>,
     private readonly logger: Logger,
     private readonly accounts?: AccountService,
-    private readonly models?: Models,
+    private readonly counting?: { models: Models; tallies: TallyService },
   ) {}
 
   /**
@@ -43,7 +44,7 @@ export class DemoSeeder {
           opensAt: new Date(now.getTime() - 21 * DAY_MS),
           closesAt: new Date(now.getTime() + 90 * DAY_MS),
         });
-        if (this.models && DEMO_RESPONSES > 0) await addDemoResponses(this.models, bureau, survey, DEMO_RESPONSES, now);
+        if (this.counting && DEMO_RESPONSES > 0) await addDemoResponses(this.counting.models, this.counting.tallies, bureau, survey, DEMO_RESPONSES, now);
       }
     }
     const logins: DemoLogin[] = [];

@@ -150,7 +150,7 @@ export class SurveyEditor {
       throw new ConflictError('Only drafts without answers can be deleted. Close and archive a published survey instead.', { code: 'not_a_draft' });
     }
     await this.models.Survey.deleteOne({ _id: survey._id, status: 'draft' });
-    await this.models.Tally.deleteOne({ survey: survey._id });
+    await this.deps.tallies.deleteSurvey(survey._id);
     this.deps.directory.invalidate();
     await this.deps.audit.record({ actor, action: 'survey.delete', bureau: survey.bureau, target: { kind: 'survey', id: String(survey._id), label: survey.slug } });
   }

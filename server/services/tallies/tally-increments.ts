@@ -4,6 +4,7 @@
  */
 import type { AnswerValue, SurveyResponse } from '../../models/response.model.js';
 import type { Question } from '../../models/survey-definition.types.js';
+import type { CounterTree } from '../../models/tally.model.js';
 
 export type Increments = Record<string, number>;
 
@@ -75,4 +76,19 @@ export function flattenCounters(value: unknown, prefix = '', into: Increments = 
     for (const [key, child] of Object.entries(value)) flattenCounters(child, prefix ? `${prefix}.${key}` : key, into);
   }
   return into;
+}
+
+/** Increments as nested counters, the shape tallies, slices and deltas are stored and read in. */
+export function counterTree(increments: Increments): CounterTree {
+  const tree: CounterTree = {};
+  for (const [path, amount] of Object.entries(increments)) {
+    const keys = path.split('.');
+    let node = tree;
+    for (const key of keys.slice(0, -1)) {
+      if (typeof node[key] !== 'object') node[key] = {};
+      node = node[key] as CounterTree;
+    }
+    node[keys[keys.length - 1]!] = amount;
+  }
+  return tree;
 }

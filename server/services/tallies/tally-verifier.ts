@@ -6,8 +6,9 @@ import type { Types } from 'mongoose';
 import type { Models } from '../../models/index.js';
 import type { SurveyResponse } from '../../models/response.model.js';
 import type { Survey } from '../../models/survey.model.js';
-import { flattenCounters, sliceId, type Increments } from './tally-increments.js';
+import { flattenCounters, type Increments } from './tally-increments.js';
 import { TallySums } from './tally-sums.js';
+import type { TallyService } from './tally.service.js';
 
 export interface TallyDifference {
   path: string;
@@ -19,7 +20,10 @@ export interface TallyDifference {
 const NOT_FROM_RESPONSES = /^integrity\.(duplicate|rateLimited|refused|invalid)$/;
 
 export class TallyVerifier {
-  constructor(private readonly models: Models) {}
+  constructor(
+    private readonly models: Models,
+    private readonly tallies: TallyService,
+  ) {}
 
   async recompute(survey: Pick<Survey, '_id' | 'questions'>): Promise<TallySums> {
     const sums = new TallySums(survey.questions);
@@ -31,24 +35,19 @@ export class TallyVerifier {
   async verify(surveyId: Types.ObjectId): Promise<{ responses: number; tallyTotal: number; differences: TallyDifference[] }> {
     const survey = await this.models.Survey.findById(surveyId, { questions: 1 }).lean<Pick<Survey, '_id' | 'questions'>>();
     if (!survey) throw new Error(`No survey ${String(surveyId)}`);
-    const tally = await this.models.Tally.findOne({ survey: surveyId }, { lastBatch: 0 }).lean();
-    const stored = flattenCounters({ total: tally?.total, byDay: tally?.byDay, byDistrict: tally?.byDistrict, byChannel: tally?.byChannel, questions: tally?.questions, integrity: tally?.integrity });
+    const tally = await this.tallies.get(surveyId);
+    const stored = flattenCounters({ total: tally.total, byDay: tally.byDay, byDistrict: tally.byDistrict, byChannel: tally.byChannel, questions: tally.questions, integrity: tally.integrity });
     const sums = await this.recompute(survey);
     const recomputed: Increments = { ...sums.tally };
-    if (tally?.sliced) {
-      // Slices are compared under "slices.<day>.", for every day either side has.
-      const days = [...new Set([...Object.keys(tally.byDay ?? {}), ...sums.slices.keys()])];
-      for (const day of days) {
-        const slice = await this.models.TallySlice.findById(sliceId(surveyId, day), { cells: 1 }).lean();
-        flattenCounters({ cells: slice?.cells }, `slices.${day}`, stored);
-        for (const [path, value] of Object.entries(sums.slices.get(day) ?? {})) recomputed[`slices.${day}.${path}`] = value;
-      }
-    }
+    // Slices are compared under "slices.<day>.", for every day either side has.
+    const days = [...new Set([...Object.keys(tally.byDay), ...sums.slices.keys()])];
+    for (const slice of await this.tallies.slices(surveyId, days)) flattenCounters({ cells: slice.cells }, `slices.${slice.day}`, stored);
+    for (const day of days) for (const [path, value] of Object.entries(sums.slices.get(day) ?? {})) recomputed[`slices.${day}.${path}`] = value;
     const paths = new Set([...Object.keys(stored), ...Object.keys(recomputed)].filter((path) => !NOT_FROM_RESPONSES.test(path)));
     const differences = [...paths]
       .map((path) => ({ path, tally: stored[path] ?? 0, recomputed: recomputed[path] ?? 0 }))
       .filter((d) => d.tally !== d.recomputed)
       .sort((a, b) => a.path.localeCompare(b.path));
-    return { responses: sums.tally.total ?? 0, tallyTotal: tally?.total ?? 0, differences };
+    return { responses: sums.tally.total ?? 0, tallyTotal: tally.total, differences };
   }
 }

@@ -1,32 +1,252 @@
-import type { Types } from 'mongoose';
+/**
+ * Reads a survey's counts and folds its deltas into snapshots. Counts are never updated in place: each
+ * batch of votes is a delta inserted under its own key (TallyWriter), and a fold inserts the next version
+ * of the tally and of each day's slice, recording which batches it added. Every step is an insert whose key
+ * makes it happen at most once, so any number of Minyi processes may write and fold the same survey, and a
+ * write whose fate is unknown is simply tried again: FerretDB 1.24 and MongoDB alike.
+ *
+ * A reader reads the deltas first and the newest snapshot second, then adds the deltas that snapshot has
+ * not folded. A delta is deleted only after a snapshot that folds it was written, so whichever way a fold
+ * interleaves, each batch is counted once.
+ */
+import { randomBytes } from 'node:crypto';
+import { Types } from 'mongoose';
+import type { WriteConcernSettings } from 'mongodb';
+import type { Logger } from '../../logging/logger.js';
 import type { Models } from '../../models/index.js';
-import type { Tally } from '../../models/tally.model.js';
+import { deltaId, type TallyDelta } from '../../models/tally-delta.model.js';
+import { counterKey, snapshotId, type FoldedBatches, type TallySnapshot } from '../../models/tally-snapshot.model.js';
+import type { CounterTree, DaySlice, IntegrityCounters, Tally } from '../../models/tally.model.js';
+import { isDuplicateKey } from './keyed-writes.js';
+import { isFolded, withFolded } from './folded-batches.js';
+import { addIncrements, counterTree, flattenCounters, type Increments } from './tally-increments.js';
+import type { TallySums } from './tally-sums.js';
+
+/** A snapshot as kept in memory: immutable, with its counters flattened once. */
+interface KnownSnapshot {
+  key: string;
+  version: number;
+  flat: Increments;
+  folded: FoldedBatches;
+}
+
+type DeltaPart = Pick<TallyDelta, '_id' | 'writer' | 'seq' | 'tally' | 'slices'>;
+
+/** Snapshots kept across all surveys; a day's slice is a few kilobytes. */
+const MAX_KEPT = 5000;
+
+const EMPTY_INTEGRITY: IntegrityCounters = { accepted: 0, duplicate: 0, rateLimited: 0, refused: 0, invalid: 0 };
 
 export class TallyService {
-  constructor(private readonly models: Models) {}
+  /** The newest snapshot known of each counter key, in least-recently-used order. */
+  private readonly newestKnown = new Map<string, KnownSnapshot>();
+  /** Folds under way, by survey, so one process folds a survey once at a time; `again` when asked meanwhile. */
+  private readonly folding = new Map<string, { done: Promise<number>; again?: Promise<number> }>();
 
-  /** Creates the survey's tally document if it has none (idempotent). */
-  async ensureTally(surveyId: Types.ObjectId): Promise<void> {
-    await this.models.Tally.updateOne(
-      { survey: surveyId },
-      {
-        $setOnInsert: {
-          survey: surveyId,
-          total: 0,
-          byDay: {},
-          byDistrict: {},
-          byChannel: {},
-          questions: {},
-          integrity: { accepted: 0, duplicate: 0, rateLimited: 0, refused: 0, invalid: 0 },
-          lastBatch: {},
-          sliced: true,
-        },
-      },
-      { upsert: true },
-    );
+  constructor(
+    private readonly models: Models,
+    private readonly options: { writeConcern?: WriteConcernSettings; logger?: Logger } = {},
+  ) {}
+
+  /** The survey's counts: its tally snapshot plus the deltas not folded yet. */
+  async get(surveyId: Types.ObjectId): Promise<Tally> {
+    const deltas = await this.deltas(surveyId);
+    const snapshot = await this.newest(surveyId, null);
+    const flat = { ...snapshot.flat };
+    for (const delta of deltas) if (!isFolded(snapshot.folded, delta)) addIncrements(flat, flattenCounters(delta.tally));
+    const tree = counterTree(flat) as Partial<Record<keyof Tally, unknown>>;
+    return {
+      survey: surveyId,
+      total: (tree.total as number | undefined) ?? 0,
+      byDay: (tree.byDay as Tally['byDay'] | undefined) ?? {},
+      byDistrict: (tree.byDistrict as Tally['byDistrict'] | undefined) ?? {},
+      byChannel: (tree.byChannel as Tally['byChannel'] | undefined) ?? {},
+      questions: (tree.questions as Tally['questions'] | undefined) ?? {},
+      integrity: { ...EMPTY_INTEGRITY, ...(tree.integrity as Partial<IntegrityCounters> | undefined) },
+    };
   }
 
-  async get(surveyId: Types.ObjectId): Promise<Tally | null> {
-    return this.models.Tally.findOne({ survey: surveyId }).lean<Tally>();
+  /** The survey's slices of these days (days without votes are left out). */
+  async slices(surveyId: Types.ObjectId, days: readonly string[]): Promise<DaySlice[]> {
+    const deltas = await this.deltas(surveyId);
+    const snapshots = await Promise.all(days.map((day) => this.newest(surveyId, day)));
+    const slices: DaySlice[] = [];
+    days.forEach((day, i) => {
+      const snapshot = snapshots[i]!;
+      const flat = { ...snapshot.flat };
+      for (const delta of deltas) {
+        const part = delta.slices[day];
+        if (part && !isFolded(snapshot.folded, delta)) addIncrements(flat, flattenCounters(part));
+      }
+      const cells = (counterTree(flat).cells ?? {}) as unknown as DaySlice['cells'];
+      if (Object.keys(cells).length > 0) slices.push({ day, cells });
+    });
+    return slices;
+  }
+
+  /**
+   * Adds counts made in bulk (demo data, benchmarks) as one delta of a writer of their own, folded at once.
+   * Several calls for one survey add up.
+   */
+  async addSeeded(surveyId: Types.ObjectId, sums: TallySums, writer = `seed-${randomBytes(6).toString('base64url')}`): Promise<void> {
+    if (Object.keys(sums.tally).length === 0) return;
+    const delta: TallyDelta = {
+      _id: deltaId(surveyId, writer, 1),
+      survey: surveyId,
+      writer,
+      seq: 1,
+      votes: sums.tally.total ?? 0,
+      tally: counterTree(sums.tally),
+      slices: Object.fromEntries([...sums.slices].map(([day, inc]) => [day, counterTree(inc)])),
+      at: new Date(),
+    };
+    // A writer named by the caller makes the call idempotent: a second one is a duplicate key.
+    await this.models.TallyDelta.collection.insertOne(delta as never, { writeConcern: this.options.writeConcern }).catch((error: unknown) => {
+      if (!isDuplicateKey(error)) throw error;
+    });
+    await this.fold(surveyId);
+  }
+
+  /** Gives a new survey its first (empty) tally snapshot, so its tally is known to exist. Idempotent. */
+  async ensureTally(surveyId: Types.ObjectId): Promise<void> {
+    await this.insertVersion(surveyId, null, { key: counterKey(surveyId), version: 0, flat: {}, folded: {} }, {}, {});
+  }
+
+  /**
+   * Folds the survey's deltas into new snapshot versions and deletes the deltas every snapshot they touch
+   * now records. Returns how many deltas were deleted. Safe to run in several processes at once.
+   */
+  fold(surveyId: Types.ObjectId): Promise<number> {
+    const key = String(surveyId);
+    const running = this.folding.get(key);
+    // A fold asked for during another must see the deltas written since that one read them.
+    if (running) return (running.again ??= running.done.catch(() => 0).then(() => this.fold(surveyId)));
+    const done = this.foldOnce(surveyId).finally(() => this.folding.delete(key));
+    this.folding.set(key, { done });
+    return done;
+  }
+
+  /** Surveys that have deltas waiting, oldest first; for folds after a crash. */
+  async surveysWithDeltas(olderThan: Date): Promise<Types.ObjectId[]> {
+    const deltas = await this.models.TallyDelta.find({ at: { $lt: olderThan } }, { survey: 1 }).lean<Array<Pick<TallyDelta, 'survey'>>>();
+    return [...new Set(deltas.map((delta) => String(delta.survey)))].map((id) => new Types.ObjectId(id));
+  }
+
+  /** Removes every count of a survey (it is being deleted). */
+  async deleteSurvey(surveyId: Types.ObjectId): Promise<void> {
+    await this.models.TallyDelta.deleteMany({ survey: surveyId });
+    await this.models.TallySnapshot.deleteMany({ survey: surveyId });
+    await this.models.TallyHead.deleteMany({ survey: surveyId });
+    for (const key of this.newestKnown.keys()) if (key.startsWith(String(surveyId))) this.newestKnown.delete(key);
+  }
+
+  /** Forgets what was read (tests that empty the database). */
+  clear(): void {
+    this.newestKnown.clear();
+  }
+
+  private async foldOnce(surveyId: Types.ObjectId): Promise<number> {
+    const deltas = await this.deltas(surveyId);
+    if (deltas.length === 0) return 0;
+    const days = [...new Set(deltas.flatMap((delta) => Object.keys(delta.slices)))];
+    // Every snapshot records every delta read as folded, even one with nothing for its day, so a day's
+    // record stays a few ranges instead of one entry per batch of other days.
+    const written = await Promise.all(
+      [null, ...days].map(async (day) => {
+        const snapshot = await this.newest(surveyId, day);
+        const fresh = deltas.filter((delta) => !isFolded(snapshot.folded, delta));
+        if (fresh.length === 0) return snapshot;
+        const flat = { ...snapshot.flat };
+        for (const delta of fresh) {
+          const part = day === null ? delta.tally : delta.slices[day];
+          if (part) addIncrements(flat, flattenCounters(part));
+        }
+        return this.insertVersion(surveyId, day, snapshot, flat, withFolded(snapshot.folded, fresh));
+      }),
+    );
+    const [tally, ...slices] = written;
+    const sliceOf = new Map(days.map((day, i) => [day, slices[i]!]));
+    const done = deltas.filter((delta) => isFolded(tally!.folded, delta) && Object.keys(delta.slices).every((day) => isFolded(sliceOf.get(day)!.folded, delta)));
+    if (done.length > 0) await this.models.TallyDelta.deleteMany({ _id: { $in: done.map((delta) => delta._id) } }, { writeConcern: this.options.writeConcern });
+    return done.length;
+  }
+
+  /**
+   * Writes the version after `previous`. If another process wrote that version first, returns the newest
+   * one instead: this fold's deltas it lacks stay for the next fold.
+   */
+  private async insertVersion(surveyId: Types.ObjectId, day: string | null, previous: KnownSnapshot, flat: Increments, folded: FoldedBatches): Promise<KnownSnapshot> {
+    const next: KnownSnapshot = { key: previous.key, version: previous.version + 1, flat, folded };
+    const document: TallySnapshot = { _id: snapshotId(next.key, next.version), key: next.key, survey: surveyId, day, version: next.version, counters: counterTree(flat), folded, at: new Date() };
+    try {
+      await this.models.TallySnapshot.collection.insertOne(document as never, { writeConcern: this.options.writeConcern });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      return this.newest(surveyId, day);
+    }
+    this.remember(next);
+    await this.models.TallyHead.updateOne({ _id: next.key }, { $max: { version: next.version }, $setOnInsert: { survey: surveyId } }, { upsert: true });
+    // Two versions are kept, so a reader that just learnt of the previous one can still read it.
+    if (next.version > 2) await this.models.TallySnapshot.deleteOne({ _id: snapshotId(next.key, next.version - 2) });
+    return next;
+  }
+
+  private async deltas(surveyId: Types.ObjectId): Promise<DeltaPart[]> {
+    return this.models.TallyDelta.find({ survey: surveyId }, { writer: 1, seq: 1, tally: 1, slices: 1 }).lean<DeltaPart[]>();
+  }
+
+  /**
+   * The newest snapshot of a tally or slice: the one known (or the head hint's), then one version further
+   * until there is none. Versions are written one after another and only the one two below a new version is
+   * deleted, so if the next is missing, the current one is the newest unless it was deleted too.
+   */
+  private async newest(surveyId: Types.ObjectId, day: string | null): Promise<KnownSnapshot> {
+    const key = counterKey(surveyId, day);
+    let current = this.newestKnown.get(key) ?? (await this.fromHead(key));
+    for (;;) {
+      const next = await this.readVersion(key, current.version + 1);
+      if (next) {
+        current = next;
+        continue;
+      }
+      if (current.version === 0 || (await this.models.TallySnapshot.exists({ _id: snapshotId(key, current.version) }))) break;
+      current = await this.fromListing(key);
+    }
+    this.remember(current);
+    return current;
+  }
+
+  private async fromHead(key: string): Promise<KnownSnapshot> {
+    const head = await this.models.TallyHead.findById(key, { version: 1 }).lean<{ version: number }>();
+    if (!head) return { key, version: 0, flat: {}, folded: {} };
+    return (await this.readVersion(key, head.version)) ?? this.fromListing(key);
+  }
+
+  /** The newest version among those stored (a scan of the snapshots: only when the head hint lags far behind). */
+  private async fromListing(key: string): Promise<KnownSnapshot> {
+    this.newestKnown.delete(key);
+    const versions = await this.models.TallySnapshot.find({ key }, { version: 1 }).lean<Array<{ version: number }>>();
+    for (const version of versions.map((v) => v.version).sort((a, b) => b - a)) {
+      const snapshot = await this.readVersion(key, version);
+      if (snapshot) return snapshot;
+    }
+    return { key, version: 0, flat: {}, folded: {} };
+  }
+
+  private async readVersion(key: string, version: number): Promise<KnownSnapshot | null> {
+    const document = await this.models.TallySnapshot.findById(snapshotId(key, version)).lean<TallySnapshot>();
+    if (!document) return null;
+    if (document.key !== key || document.version !== version || typeof document.counters !== 'object' || document.counters === null) {
+      throw new Error(`tally snapshot ${snapshotId(key, version)} came back malformed`);
+    }
+    return { key, version, flat: flattenCounters(document.counters as CounterTree), folded: document.folded ?? {} };
+  }
+
+  private remember(snapshot: KnownSnapshot): void {
+    const known = this.newestKnown.get(snapshot.key);
+    if (known && known.version >= snapshot.version) return;
+    this.newestKnown.delete(snapshot.key);
+    this.newestKnown.set(snapshot.key, snapshot);
+    if (this.newestKnown.size > MAX_KEPT) this.newestKnown.delete(this.newestKnown.keys().next().value!);
   }
 }

@@ -2,15 +2,17 @@
  * Stores accepted votes with group commit: votes that arrive while a write is under way go together into
  * the next one, as one insert of pending markers (one per survey) and one insert of their responses. Each
  * round trip costs the database far more than each document in it, so a busy survey's votes cost a few
- * writes, not one each. A vote counts as stored once the database acknowledged its response; its tally
- * follows (TallyWriter), guarded by its marker.
+ * writes, not one each. A vote counts as stored once the database acknowledged its response; its count
+ * follows (TallyWriter), guarded by its marker. When the insert gives no answer, the residents get 503 and
+ * the batch is settled in the background: whatever of it was stored is counted all the same.
  */
 import type { WriteConcernSettings } from 'mongodb';
 import type { Logger } from '../../logging/logger.js';
 import type { Models } from '../../models/index.js';
 import type { SurveyResponse } from '../../models/response.model.js';
 import type { Survey } from '../../models/survey.model.js';
-import type { TallyWriter } from '../tallies/tally-writer.js';
+import { perDocumentErrors } from '../tallies/keyed-writes.js';
+import type { Marker, TallyWriter } from '../tallies/tally-writer.js';
 
 /** Responses per insert; well under the wire protocol's message size even for the largest forms. */
 const MAX_BATCH = 200;
@@ -23,23 +25,6 @@ interface Waiting {
   response: SurveyResponse;
   resolve(outcome: StoreOutcome): void;
   reject(error: unknown): void;
-}
-
-interface WriteError {
-  index: number;
-  code?: number;
-  errmsg?: string;
-}
-
-/** The per-document errors of an unordered insert, or undefined when the insert failed as a whole. */
-function perDocumentErrors(error: unknown): Map<number, WriteError> | undefined {
-  if ((error as { name?: string }).name !== 'MongoBulkWriteError') return undefined;
-  const writeErrors = (error as { writeErrors?: WriteError | WriteError[] }).writeErrors ?? [];
-  const list = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
-  // The driver also throws a bulk write error, with no per-document errors, when the connection broke or the
-  // write concern failed: then the server confirmed none of the documents, and none may be acknowledged.
-  if (list.length === 0) return undefined;
-  return new Map(list.map((e) => [e.index, e]));
 }
 
 export class ResponseStore {
@@ -77,15 +62,15 @@ export class ResponseStore {
     const bySurvey = new Map<string, Waiting[]>();
     for (const waiting of batch) bySurvey.set(String(waiting.survey._id), [...(bySurvey.get(String(waiting.survey._id)) ?? []), waiting]);
     const groups = [...bySurvey.values()];
-    let markerIds: string[];
+    let markers: Marker[];
     try {
-      markerIds = await this.tallyWriter.markPending(groups.map((group) => ({ survey: group[0]!.survey._id, responseIds: group.map((w) => String(w.response._id)) })));
+      markers = await this.tallyWriter.markPending(groups.map((group) => ({ survey: group[0]!.survey._id, responseIds: group.map((w) => w.response._id) })));
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return { error };
     }
 
-    let errors = new Map<number, WriteError>();
+    let errors = new Map<number, { code?: number; errmsg?: string }>();
     try {
       await this.models.Response.collection.insertMany(
         batch.map((waiting) => waiting.response),
@@ -94,21 +79,24 @@ export class ResponseStore {
     } catch (error) {
       const perDocument = perDocumentErrors(error);
       if (!perDocument) {
-        // Not awaited: while the database is down it would hold every resident for another timeout, and a
-        // marker left behind is harmless (recovery finds no response for it and deletes it).
-        this.tallyWriter.unmarkPending(markerIds).catch(() => {});
+        // Not awaited: while the database is away, settling takes as long as the outage.
+        groups.forEach((group, i) => {
+          this.tallyWriter.settle(group[0]!.survey, markers[i]!).catch((settleError: unknown) => {
+            this.options.logger.warn({ err: settleError, survey: String(group[0]!.survey._id) }, 'could not settle a vote batch; recovery will');
+          });
+        });
         for (const waiting of batch) waiting.reject(error);
         return { error };
       }
       errors = perDocument;
     }
 
-    const outcomes = new Map<Waiting, WriteError | undefined>(batch.map((waiting, i) => [waiting, errors.get(i)]));
+    const outcomes = new Map(batch.map((waiting, i) => [waiting, errors.get(i)]));
     groups.forEach((group, i) => {
       const stored = group.filter((waiting) => !outcomes.get(waiting));
-      this.tallyWriter.countStored(group[0]!.survey, markerIds[i]!, stored.map((waiting) => waiting.response)).catch((error: unknown) => {
-        // The votes are stored and acknowledged; their marker lets recoverPending() count them later.
-        this.options.logger.warn({ err: error, survey: String(group[0]!.survey._id) }, 'tally update failed; votes left pending');
+      this.tallyWriter.countStored(group[0]!.survey, markers[i]!, stored.map((waiting) => waiting.response)).catch((error: unknown) => {
+        // The votes are stored and acknowledged; their marker lets recovery count them later.
+        this.options.logger.warn({ err: error, survey: String(group[0]!.survey._id) }, 'vote count failed; batch left pending');
       });
     });
     for (const [waiting, error] of outcomes) {

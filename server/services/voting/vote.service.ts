@@ -13,6 +13,7 @@ import type { Survey } from '../../models/survey.model.js';
 import type { IntegrityCounters } from '../../models/tally.model.js';
 import type { AnswerValidatorCache, Submission } from '../surveys/answer-validator.js';
 import type { TallyWriter } from '../tallies/tally-writer.js';
+import type { TallyService } from '../tallies/tally.service.js';
 import { hashClientAddress } from './client-address.js';
 import type { FormTokenPayload, FormTokens } from './form-token.js';
 import type { InvitationCodes } from './invitation-codes.js';
@@ -88,6 +89,7 @@ export class VoteService {
       codes: InvitationCodes;
       responses: ResponseStore;
       tallyWriter: TallyWriter;
+      tallies: TallyService;
       receipts: Receipts;
     },
     private readonly options: VoteServiceOptions,
@@ -199,12 +201,12 @@ export class VoteService {
 
   /** Counted votes plus those stored but still on their way into the tally. */
   private async responseCount(survey: Pick<Survey, '_id'>): Promise<number> {
-    const tally = await this.models.Tally.findOne({ survey: survey._id }, { total: 1 }).lean();
-    return (tally?.total ?? 0) + this.deps.tallyWriter.queuedVotes(survey._id);
+    const tally = await this.deps.tallies.get(survey._id);
+    return tally.total + this.deps.tallyWriter.queuedVotes(survey._id);
   }
 
   /** Integrity counters are best-effort: a failure to count must not fail the resident's request. */
   private count(survey: Pick<Survey, '_id'>, event: Exclude<keyof IntegrityCounters, 'accepted'>): void {
-    this.deps.tallyWriter.countEvent(survey._id, event).catch((error: unknown) => this.options.logger.warn({ err: error, event }, 'could not count vote event'));
+    this.deps.tallyWriter.countEvent(survey._id, event);
   }
 }
