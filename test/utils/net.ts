@@ -13,13 +13,15 @@ export function portOpen(host: string, port: number): Promise<boolean> {
 }
 
 /**
- * A TCP proxy in front of a database server that breaks the connection carrying a chosen command, before the
- * server sees it, while `armed`: a network failure at an exact moment, on the real wire.
+ * A TCP proxy in front of a database server that breaks the connection carrying a chosen command while
+ * `armed`: a network failure at an exact moment, on the real wire. `cut: 'request'` breaks it before the
+ * server sees the command; `'reply'` lets the server carry it out and loses its answer.
  */
 export interface CuttingProxy {
   /** The server's URI with the proxy's address. */
   uri: string;
   armed: boolean;
+  cut: 'request' | 'reply';
   /** Connections broken so far. */
   cuts: number;
   close(): Promise<void>;
@@ -28,7 +30,7 @@ export interface CuttingProxy {
 export async function startCuttingProxy(serverUri: string, carriesCommand: (bytes: Buffer) => boolean): Promise<CuttingProxy> {
   const target = new URL(serverUri);
   const sockets = new Set<net.Socket>();
-  const proxy: CuttingProxy = { uri: '', armed: false, cuts: 0, close: async () => {} };
+  const proxy: CuttingProxy = { uri: '', armed: false, cut: 'request', cuts: 0, close: async () => {} };
   const server = net.createServer((client) => {
     const upstream = net.connect({ host: target.hostname, port: Number(target.port) });
     for (const socket of [client, upstream]) {
@@ -36,16 +38,29 @@ export async function startCuttingProxy(serverUri: string, carriesCommand: (byte
       socket.once('close', () => sockets.delete(socket));
       socket.on('error', () => {});
     }
+    let replyLost = false;
     client.on('data', (chunk: Buffer) => {
       if (proxy.armed && carriesCommand(chunk)) {
         proxy.cuts += 1;
+        if (proxy.cut === 'reply') {
+          replyLost = true;
+          upstream.write(chunk);
+          return;
+        }
         client.destroy();
         upstream.destroy();
         return;
       }
       upstream.write(chunk);
     });
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!replyLost) {
+        client.write(chunk);
+        return;
+      }
+      client.destroy();
+      upstream.destroy();
+    });
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
   });
