@@ -9,7 +9,7 @@ import { responseSchema, type SurveyResponse } from './response.model.js';
 import { surveySchema, type Survey } from './survey.model.js';
 import { tallyPendingSchema, type TallyPending } from './tally-pending.model.js';
 import { tallyDeltaSchema, type TallyDelta } from './tally-delta.model.js';
-import { tallyHeadSchema, tallySnapshotSchema, type TallyHead, type TallySnapshot } from './tally-snapshot.model.js';
+import { SLICE_SNAPSHOTS, TALLY_SNAPSHOTS, tallyHeadSchema, tallySnapshotSchema, type TallyHead, type TallySnapshot } from './tally-snapshot.model.js';
 import { legacyTallySchema, type LegacyTally } from './tally.model.js';
 import { userSchema, type User } from './user.model.js';
 
@@ -20,6 +20,7 @@ export interface Models {
   TallyPending: Model<TallyPending>;
   TallyDelta: Model<TallyDelta>;
   TallySnapshot: Model<TallySnapshot>;
+  SliceSnapshot: Model<TallySnapshot>;
   TallyHead: Model<TallyHead>;
   LegacyTally: Model<LegacyTally>;
   RateLimit: Model<RateLimitEntry>;
@@ -37,7 +38,8 @@ export function createModels(connection: Connection): Models {
     Response: connection.model<SurveyResponse>('Response', responseSchema),
     TallyPending: connection.model<TallyPending>('TallyPending', tallyPendingSchema),
     TallyDelta: connection.model<TallyDelta>('TallyDelta', tallyDeltaSchema),
-    TallySnapshot: connection.model<TallySnapshot>('TallySnapshot', tallySnapshotSchema),
+    TallySnapshot: connection.model<TallySnapshot>('TallySnapshot', tallySnapshotSchema, TALLY_SNAPSHOTS),
+    SliceSnapshot: connection.model<TallySnapshot>('SliceSnapshot', tallySnapshotSchema, SLICE_SNAPSHOTS),
     TallyHead: connection.model<TallyHead>('TallyHead', tallyHeadSchema),
     LegacyTally: connection.model<LegacyTally>('LegacyTally', legacyTallySchema),
     RateLimit: connection.model<RateLimitEntry>('RateLimit', rateLimitSchema),

@@ -23,6 +23,11 @@ export interface TallySnapshot {
   counters: CounterTree;
   folded: FoldedBatches;
   at: Date;
+  /**
+   * Set, and counters and folded emptied, once two newer versions exist. The document itself stays a while
+   * (see TallyService) so that a fold too slow to know of the newer versions cannot write this version anew.
+   */
+  retiredAt: Date | null;
 }
 
 export const tallySnapshotSchema = new Schema<TallySnapshot>(
@@ -35,10 +40,18 @@ export const tallySnapshotSchema = new Schema<TallySnapshot>(
     counters: { type: Schema.Types.Mixed, default: {} },
     folded: { type: Schema.Types.Mixed, default: {} },
     at: { type: Date, required: true },
+    retiredAt: { type: Date, default: null },
   },
-  { strict: 'throw', minimize: false, versionKey: false, collection: 'tally_snapshots' },
+  { strict: 'throw', minimize: false, versionKey: false },
 );
 tallySnapshotSchema.index({ survey: 1 });
+
+/**
+ * Tallies and day slices are kept in collections of their own (same schema): FerretDB reads a whole
+ * collection even for a lookup by `_id`, and a survey's tally is read far more often than its many slices.
+ */
+export const TALLY_SNAPSHOTS = 'tally_snapshots';
+export const SLICE_SNAPSHOTS = 'slice_snapshots';
 
 /**
  * The newest version of a counter key that someone has written, as a hint: raised with $max after each new

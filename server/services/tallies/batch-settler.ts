@@ -18,9 +18,6 @@ import { insertKeyed } from './keyed-writes.js';
 /** The survey of no survey: tombstones carry it. */
 export const VOID_SURVEY = new Types.ObjectId('000000000000000000000000');
 
-/** Reads of fenced ids at a time: each is one keyed read (FerretDB scans a collection for an $in). */
-const PARALLEL_READS = 16;
-
 export class BatchSettler {
   constructor(
     private readonly models: Pick<Models, 'Response'>,
@@ -32,15 +29,12 @@ export class BatchSettler {
     const tombstones = batch.responses.map((id) => ({ _id: id, survey: VOID_SURVEY, submissionId: `tombstone:${String(id)}`, tombstone: true }));
     const existed = await insertKeyed(this.models.Response.collection, tombstones as never[], this.options.writeConcern, { stopped: this.options.stopped });
     const ids = [...existed].map((index) => batch.responses[index]);
-    const stored: SurveyResponse[] = [];
-    for (let start = 0; start < ids.length; start += PARALLEL_READS) {
-      const found = await Promise.all(ids.slice(start, start + PARALLEL_READS).map((id) => this.models.Response.collection.findOne({ _id: id as never })));
-      found.forEach((document, i) => {
-        // Every fenced id holds a document now; one missing means the read itself went wrong.
-        if (!document) throw new Error(`response ${String(ids[start + i])} is missing after it was fenced`);
-        if (String(document.survey) === String(batch.survey)) stored.push(document as unknown as SurveyResponse);
-      });
-    }
+    if (ids.length === 0) return [];
+    // One query, not one per id: FerretDB reads the whole collection for either.
+    const found = await this.models.Response.collection.find({ _id: { $in: ids as never[] } }).toArray();
+    // Every fenced id holds a document now; one missing means the read itself went wrong.
+    if (found.length !== ids.length) throw new Error(`${ids.length - found.length} responses are missing after they were fenced`);
+    const stored = found.filter((document) => String(document.survey) === String(batch.survey)) as unknown as SurveyResponse[];
     return stored;
   }
 }

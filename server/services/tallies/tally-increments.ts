@@ -16,11 +16,6 @@ export function responseIncrements(questions: readonly Question[], response: Cou
   return answerIncrements(questions, response, inc);
 }
 
-/** The `_id` of a survey's slice for one day. */
-export function sliceId(surveyId: unknown, day: string): string {
-  return `${String(surveyId)}/${day}`;
-}
-
 /** A slice cell's key. District ids start with a letter, so '-' (no district) cannot clash with one. */
 export function cellKey(district: string | null, channel: string): string {
   return `${district ?? '-'}|${channel}`;

@@ -148,6 +148,7 @@ export class TallyWriter {
       totals.counted += stored.length;
     }
     for (const surveyId of await this.tallies.surveysWithDeltas(before)) await this.tallies.fold(surveyId);
+    await this.tallies.sweepRetired();
     if (markers.length > 0) this.options.logger.info(totals, 'settled pending vote batches');
     return totals;
   }

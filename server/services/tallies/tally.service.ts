@@ -28,7 +28,16 @@ interface KnownSnapshot {
   version: number;
   flat: Increments;
   folded: FoldedBatches;
+  /** Replaced twice over: its counters are gone (see TallySnapshot.retiredAt). */
+  retired?: boolean;
 }
+
+/**
+ * A fold whose read of the newest version is older than this writes nothing: with retired versions kept
+ * far longer (RETIRED_KEPT_MS), a version number it could take has never been freed by the sweep.
+ */
+const MAX_FOLD_MS = 60_000;
+export const RETIRED_KEPT_MS = 15 * 60_000;
 
 type DeltaPart = Pick<TallyDelta, '_id' | 'writer' | 'seq' | 'tally' | 'slices'>;
 
@@ -109,7 +118,13 @@ export class TallyService {
 
   /** Gives a new survey its first (empty) tally snapshot, so its tally is known to exist. Idempotent. */
   async ensureTally(surveyId: Types.ObjectId): Promise<void> {
-    await this.insertVersion(surveyId, null, { key: counterKey(surveyId), version: 0, flat: {}, folded: {} }, {}, {});
+    await this.insertVersion(surveyId, null, { key: counterKey(surveyId), version: 0, flat: {}, folded: {} }, {}, {}, performance.now());
+  }
+
+  /** Deletes versions retired long enough ago that no fold can still be about to write their numbers. */
+  async sweepRetired(now = new Date()): Promise<void> {
+    const before = new Date(now.getTime() - RETIRED_KEPT_MS);
+    for (const model of [this.models.TallySnapshot, this.models.SliceSnapshot]) await model.deleteMany({ retiredAt: { $lt: before } });
   }
 
   /**
@@ -136,6 +151,7 @@ export class TallyService {
   async deleteSurvey(surveyId: Types.ObjectId): Promise<void> {
     await this.models.TallyDelta.deleteMany({ survey: surveyId });
     await this.models.TallySnapshot.deleteMany({ survey: surveyId });
+    await this.models.SliceSnapshot.deleteMany({ survey: surveyId });
     await this.models.TallyHead.deleteMany({ survey: surveyId });
     for (const key of this.newestKnown.keys()) if (key.startsWith(String(surveyId))) this.newestKnown.delete(key);
   }
@@ -153,6 +169,7 @@ export class TallyService {
     // record stays a few ranges instead of one entry per batch of other days.
     const written = await Promise.all(
       [null, ...days].map(async (day) => {
+        const confirmedAt = performance.now();
         const snapshot = await this.newest(surveyId, day);
         const fresh = deltas.filter((delta) => !isFolded(snapshot.folded, delta));
         if (fresh.length === 0) return snapshot;
@@ -161,7 +178,7 @@ export class TallyService {
           const part = day === null ? delta.tally : delta.slices[day];
           if (part) addIncrements(flat, flattenCounters(part));
         }
-        return this.insertVersion(surveyId, day, snapshot, flat, withFolded(snapshot.folded, fresh));
+        return this.insertVersion(surveyId, day, snapshot, flat, withFolded(snapshot.folded, fresh), confirmedAt);
       }),
     );
     const [tally, ...slices] = written;
@@ -175,19 +192,20 @@ export class TallyService {
    * Writes the version after `previous`. If another process wrote that version first, returns the newest
    * one instead: this fold's deltas it lacks stay for the next fold.
    */
-  private async insertVersion(surveyId: Types.ObjectId, day: string | null, previous: KnownSnapshot, flat: Increments, folded: FoldedBatches): Promise<KnownSnapshot> {
+  private async insertVersion(surveyId: Types.ObjectId, day: string | null, previous: KnownSnapshot, flat: Increments, folded: FoldedBatches, confirmedAt: number): Promise<KnownSnapshot> {
     const next: KnownSnapshot = { key: previous.key, version: previous.version + 1, flat, folded };
-    const document: TallySnapshot = { _id: snapshotId(next.key, next.version), key: next.key, survey: surveyId, day, version: next.version, counters: counterTree(flat), folded, at: new Date() };
+    const document: TallySnapshot = { _id: snapshotId(next.key, next.version), key: next.key, survey: surveyId, day, version: next.version, counters: counterTree(flat), folded, at: new Date(), retiredAt: null };
+    if (performance.now() - confirmedAt > MAX_FOLD_MS) throw new Error(`fold of ${next.key} abandoned: its read of version ${previous.version} is too old`);
     try {
-      await this.models.TallySnapshot.collection.insertOne(document as never, { writeConcern: this.options.writeConcern });
+      await this.snapshots(day).collection.insertOne(document as never, { writeConcern: this.options.writeConcern });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       return this.newest(surveyId, day);
     }
     this.remember(next);
     await this.models.TallyHead.updateOne({ _id: next.key }, { $max: { version: next.version }, $setOnInsert: { survey: surveyId } }, { upsert: true });
-    // Two versions are kept, so a reader that just learnt of the previous one can still read it.
-    if (next.version > 2) await this.models.TallySnapshot.deleteOne({ _id: snapshotId(next.key, next.version - 2) });
+    // Two versions are kept whole, so a reader that just learnt of the previous one can still read it.
+    if (next.version > 2) await this.snapshots(day).updateOne({ _id: snapshotId(next.key, next.version - 2) }, { $set: { counters: {}, folded: {}, retiredAt: new Date() } });
     return next;
   }
 
@@ -202,44 +220,54 @@ export class TallyService {
    */
   private async newest(surveyId: Types.ObjectId, day: string | null): Promise<KnownSnapshot> {
     const key = counterKey(surveyId, day);
-    let current = this.newestKnown.get(key) ?? (await this.fromHead(key));
+    let current = this.newestKnown.get(key) ?? (await this.fromHead(key, day));
     for (;;) {
-      const next = await this.readVersion(key, current.version + 1);
+      // One query for both (FerretDB reads the whole collection for either): the next and the current one.
+      const wanted = [current.version + 1, current.version].filter((version) => version > 0);
+      const found = await this.readVersions(key, day, wanted);
+      const next = found.find((snapshot) => snapshot.version === current.version + 1);
       if (next) {
         current = next;
         continue;
       }
-      if (current.version === 0 || (await this.models.TallySnapshot.exists({ _id: snapshotId(key, current.version) }))) break;
-      current = await this.fromListing(key);
+      if (current.version === 0 || found.some((snapshot) => snapshot.version === current.version && !snapshot.retired)) break;
+      current = await this.fromListing(key, day);
     }
     this.remember(current);
     return current;
   }
 
-  private async fromHead(key: string): Promise<KnownSnapshot> {
+  private snapshots(day: string | null) {
+    return day === null ? this.models.TallySnapshot : this.models.SliceSnapshot;
+  }
+
+  private async fromHead(key: string, day: string | null): Promise<KnownSnapshot> {
     const head = await this.models.TallyHead.findById(key, { version: 1 }).lean<{ version: number }>();
     if (!head) return { key, version: 0, flat: {}, folded: {} };
-    return (await this.readVersion(key, head.version)) ?? this.fromListing(key);
+    const [atHead] = await this.readVersions(key, day, [head.version]);
+    return atHead && !atHead.retired ? atHead : this.fromListing(key, day);
   }
 
-  /** The newest version among those stored (a scan of the snapshots: only when the head hint lags far behind). */
-  private async fromListing(key: string): Promise<KnownSnapshot> {
+  /** The newest version among those stored (only when the head hint lags far behind). */
+  private async fromListing(key: string, day: string | null): Promise<KnownSnapshot> {
     this.newestKnown.delete(key);
-    const versions = await this.models.TallySnapshot.find({ key }, { version: 1 }).lean<Array<{ version: number }>>();
-    for (const version of versions.map((v) => v.version).sort((a, b) => b - a)) {
-      const snapshot = await this.readVersion(key, version);
-      if (snapshot) return snapshot;
-    }
-    return { key, version: 0, flat: {}, folded: {} };
+    const versions = await this.snapshots(day).find({ key, retiredAt: null }, { version: 1 }).lean<Array<{ version: number }>>();
+    const newest = Math.max(0, ...versions.map((v) => v.version));
+    if (newest === 0) return { key, version: 0, flat: {}, folded: {} };
+    const [found] = await this.readVersions(key, day, [newest]);
+    return found && !found.retired ? found : this.fromListing(key, day);
   }
 
-  private async readVersion(key: string, version: number): Promise<KnownSnapshot | null> {
-    const document = await this.models.TallySnapshot.findById(snapshotId(key, version)).lean<TallySnapshot>();
-    if (!document) return null;
-    if (document.key !== key || document.version !== version || typeof document.counters !== 'object' || document.counters === null) {
-      throw new Error(`tally snapshot ${snapshotId(key, version)} came back malformed`);
-    }
-    return { key, version, flat: flattenCounters(document.counters as CounterTree), folded: document.folded ?? {} };
+  private async readVersions(key: string, day: string | null, versions: number[]): Promise<KnownSnapshot[]> {
+    const ids = versions.map((version) => snapshotId(key, version));
+    const documents = await this.snapshots(day).find({ _id: ids.length === 1 ? ids[0] : { $in: ids } }).lean<TallySnapshot[]>();
+    return documents.map((document) => {
+      if (document.key !== key || !versions.includes(document.version) || typeof document.counters !== 'object' || document.counters === null) {
+        throw new Error(`tally snapshot ${document._id} came back malformed`);
+      }
+      if (document.retiredAt) return { key, version: document.version, flat: {}, folded: {}, retired: true };
+      return { key, version: document.version, flat: flattenCounters(document.counters as CounterTree), folded: document.folded ?? {} };
+    });
   }
 
   private remember(snapshot: KnownSnapshot): void {
