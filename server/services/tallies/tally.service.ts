@@ -94,8 +94,8 @@ export class TallyService {
   }
 
   /**
-   * Adds counts made in bulk (demo data, benchmarks) as one delta of a writer of their own, folded at once.
-   * Several calls for one survey add up.
+   * Adds counts made in bulk (demo data, benchmarks) as one delta of a writer of their own. Several calls
+   * for one survey add up.
    */
   async addSeeded(surveyId: Types.ObjectId, sums: TallySums, writer = `seed-${randomBytes(6).toString('base64url')}`): Promise<void> {
     if (Object.keys(sums.tally).length === 0) return;
@@ -109,11 +109,11 @@ export class TallyService {
       slices: Object.fromEntries([...sums.slices].map(([day, inc]) => [day, counterTree(inc)])),
       at: new Date(),
     };
-    // A writer named by the caller makes the call idempotent: a second one is a duplicate key.
+    // A writer named by the caller makes the call idempotent: a second one is a duplicate key. Readers add
+    // the delta at once; the next fold (a vote's, or maintenance's) takes it into the snapshots.
     await this.models.TallyDelta.collection.insertOne(delta as never, { writeConcern: this.options.writeConcern }).catch((error: unknown) => {
       if (!isDuplicateKey(error)) throw error;
     });
-    await this.fold(surveyId);
   }
 
   /** Gives a new survey its first (empty) tally snapshot, so its tally is known to exist. Idempotent. */

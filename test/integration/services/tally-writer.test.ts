@@ -64,23 +64,23 @@ const answers = (i: number) => ({
 });
 
 describe('TallyWriter', () => {
-  it('counts 300 concurrent votes exactly, and leaves no marker or delta once folded', async () => {
-    const responses = await Promise.all(Array.from({ length: 300 }, (_, i) => storeResponse(answers(i))));
+  it('counts 120 concurrent votes exactly, and leaves no marker or delta once folded', async () => {
+    const responses = await Promise.all(Array.from({ length: 120 }, (_, i) => storeResponse(answers(i))));
     await Promise.all(responses.map((r) => count(r)));
     await t.container.tallyWriter.drain();
     const tally = await t.container.tallies.get(survey._id);
-    expect(tally.total).toBe(300);
-    expect(tally.integrity.accepted).toBe(300);
-    expect(tally.byDay['2026-11-21']).toBe(300);
-    expect(tally.byDistrict.wuxing).toBe(200);
-    expect(tally.byDistrict.nanxun).toBe(100);
-    expect(tally.questions.concerns!.options.fraud).toBe(300);
-    expect(tally.questions.concerns!.ranks!.fraud!['1']).toBe(150);
-    expect(tally.questions.concerns!.ranks!.fraud!['2']).toBe(150);
-    expect(tally.questions.safety!.options['3']).toBe(60);
+    expect(tally.total).toBe(120);
+    expect(tally.integrity.accepted).toBe(120);
+    expect(tally.byDay['2026-11-21']).toBe(120);
+    expect(tally.byDistrict.wuxing).toBe(80);
+    expect(tally.byDistrict.nanxun).toBe(40);
+    expect(tally.questions.concerns!.options.fraud).toBe(120);
+    expect(tally.questions.concerns!.ranks!.fraud!['1']).toBe(60);
+    expect(tally.questions.concerns!.ranks!.fraud!['2']).toBe(60);
+    expect(tally.questions.safety!.options['3']).toBe(24);
     expect(await t.container.models.TallyPending.countDocuments()).toBe(0);
     expect(await t.container.models.TallyDelta.countDocuments()).toBe(0);
-    expect(await verify()).toEqual({ responses: 300, tallyTotal: 300, differences: [] });
+    expect(await verify()).toEqual({ responses: 120, tallyTotal: 120, differences: [] });
   });
 
   it('counts vote-check events', async () => {
