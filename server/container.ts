@@ -8,6 +8,7 @@ import type { Logger } from './logging/logger.js';
 import { createModels, type Models } from './models/index.js';
 import { projectRoot } from './paths.js';
 import { AccountService } from './services/accounts/account.service.js';
+import { KnownDevices } from './services/accounts/known-devices.js';
 import { PasswordHasher } from './services/accounts/password-hasher.js';
 import { PasswordPolicy } from './services/accounts/password-policy.js';
 import { ApiTokens } from './services/api/api-tokens.js';
@@ -108,7 +109,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const passwordPolicy = new PasswordPolicy();
   const directory = new SurveyDirectory(models);
   const audit = new AuditLog(models, logger);
-  const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter });
+  const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter, devices: new KnownDevices(config.secret), audit });
   const responses = new ResponseStore(models, tallyWriter, { writeConcern, logger });
   const votes = new VoteService(
     models,

@@ -60,6 +60,7 @@ export async function createTestApp(overrides: Record<string, string> = {}, opti
       container.directory.invalidate();
       container.pageCache.clear();
       container.voteRateLimiter.clear();
+      container.rateLimiter.clear();
     },
     async close() {
       await database.connection.dropDatabase().catch(() => {});
