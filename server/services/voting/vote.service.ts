@@ -3,7 +3,6 @@
  * policy. Every outcome is counted for the integrity panel. The response insert is the moment of truth: it is
  * acknowledged by the database (majority, journaled where available) before the resident sees a receipt.
  */
-import { Types } from 'mongoose';
 import { AppError, BadRequestError, ValidationError, type FieldProblem } from '../../errors/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Models } from '../../models/index.js';
@@ -17,6 +16,7 @@ import { hashClientAddress } from './client-address.js';
 import type { FormTokenPayload, FormTokens } from './form-token.js';
 import type { InvitationCodes } from './invitation-codes.js';
 import type { Receipts } from './receipt.js';
+import { responseIdFor } from './response-id.js';
 import type { ResponseStore, StoreOutcome } from './response-store.js';
 import { effectiveStatus } from './survey-availability.js';
 import type { PublishedSurvey } from './survey-directory.js';
@@ -164,7 +164,7 @@ export class VoteService {
     const district = survey.questions.find((q) => q.type === 'district');
     const districtAnswer = district ? submission.answers[district.id] : undefined;
     const response: SurveyResponse = {
-      _id: new Types.ObjectId(),
+      _id: responseIdFor(this.options.secret, survey._id, token.submissionId),
       survey: survey._id,
       bureau: bureau._id,
       submissionId: token.submissionId,
@@ -193,8 +193,9 @@ export class VoteService {
     return { kind: 'accepted', receipt, replay: false };
   }
 
+  /** One `_id` read (a query on submissionId would read every response on FerretDB, for every replay). */
   private async isStored(survey: Pick<Survey, '_id'>, submissionId: string): Promise<boolean> {
-    return (await this.models.Response.exists({ survey: survey._id, submissionId })) !== null;
+    return (await this.models.Response.exists({ _id: responseIdFor(this.options.secret, survey._id, submissionId) })) !== null;
   }
 
   /** Counted votes plus those stored but still on their way into the tally. */
