@@ -35,6 +35,7 @@ import { ResponseStore } from './services/voting/response-store.js';
 import { SurveyDirectory } from './services/voting/survey-directory.js';
 import { VoteService } from './services/voting/vote.service.js';
 import { VoteRateLimiter } from './services/voting/vote-rate-limiter.js';
+import { HeavyRequests } from './web/shared/heavy-requests.js';
 import { RenderedPageCache } from './web/shared/rendered-page-cache.js';
 import { ViewRenderer } from './web/shared/view-renderer.js';
 
@@ -62,6 +63,7 @@ export interface Container {
   responses: ResponseStore;
   votes: VoteService;
   pageCache: RenderedPageCache;
+  heavyRequests: HeavyRequests;
   passwordPolicy: PasswordPolicy;
   accounts: AccountService;
   audit: AuditLog;
@@ -137,6 +139,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     responses,
     votes,
     pageCache: new RenderedPageCache(),
+    heavyRequests: new HeavyRequests(),
     passwordPolicy,
     accounts,
     audit,
