@@ -30,6 +30,7 @@ import { createAjv } from './services/validation/ajv.js';
 import { FormTokens } from './services/voting/form-token.js';
 import { InvitationCodes } from './services/voting/invitation-codes.js';
 import { RateLimiter } from './services/voting/rate-limiter.js';
+import { RefusalCounter } from './services/voting/refusal-counter.js';
 import { Receipts } from './services/voting/receipt.js';
 import { ResponseStore } from './services/voting/response-store.js';
 import { SurveyDirectory } from './services/voting/survey-directory.js';
@@ -62,6 +63,7 @@ export interface Container {
   codes: InvitationCodes;
   responses: ResponseStore;
   votes: VoteService;
+  refusals: RefusalCounter;
   pageCache: RenderedPageCache;
   heavyRequests: HeavyRequests;
   passwordPolicy: PasswordPolicy;
@@ -113,9 +115,10 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const audit = new AuditLog(models, logger);
   const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter, devices: new KnownDevices(config.secret), audit });
   const responses = new ResponseStore(models, tallyWriter, { writeConcern, logger });
+  const refusals = new RefusalCounter();
   const votes = new VoteService(
     models,
-    { validators: answerValidators, tokens, rateLimiter: voteRateLimiter, codes, responses, tallyWriter, receipts },
+    { validators: answerValidators, tokens, rateLimiter: voteRateLimiter, codes, responses, tallyWriter, receipts, refusals },
     { secret: config.secret, minFillSeconds: config.minFillSeconds, logger },
   );
   return {
@@ -138,6 +141,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     codes,
     responses,
     votes,
+    refusals,
     pageCache: new RenderedPageCache(),
     heavyRequests: new HeavyRequests(),
     passwordPolicy,

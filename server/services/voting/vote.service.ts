@@ -16,6 +16,7 @@ import { hashClientAddress } from './client-address.js';
 import type { FormTokenPayload, FormTokens } from './form-token.js';
 import type { InvitationCodes } from './invitation-codes.js';
 import type { Receipts } from './receipt.js';
+import type { RefusalCounter } from './refusal-counter.js';
 import { responseIdFor } from './response-id.js';
 import type { ResponseStore, StoreOutcome } from './response-store.js';
 import { effectiveStatus } from './survey-availability.js';
@@ -89,6 +90,7 @@ export class VoteService {
       responses: ResponseStore;
       tallyWriter: TallyWriter;
       receipts: Receipts;
+      refusals: RefusalCounter;
     },
     private readonly options: VoteServiceOptions,
   ) {}
@@ -101,7 +103,7 @@ export class VoteService {
     const form = parseVoteForm(request.body, survey.questions);
     const token = this.deps.tokens.verify(form.token, String(survey._id), request.csrfCookie, now.getTime());
     if (typeof token === 'string') {
-      this.count(survey, 'refused');
+      this.countRefused(survey, request, now);
       if (token === 'malformed' || token === 'forged') throw new BadRequestError('The form is missing its security field or it was altered. Please reload the survey.');
       throw new FormExpiredError();
     }
@@ -114,11 +116,11 @@ export class VoteService {
       return { kind: 'already-voted', receipt: request.votedReceipt };
     }
     if (form.honeypot.trim() !== '') {
-      this.count(survey, 'refused');
+      this.countRefused(survey, request, now);
       throw new BadRequestError('This form could not be accepted.');
     }
     if (now.getTime() - token.issuedAt < this.options.minFillSeconds * 1000) {
-      this.count(survey, 'refused');
+      this.countRefused(survey, request, now);
       return { kind: 'too-fast', form, token };
     }
 
@@ -150,7 +152,8 @@ export class VoteService {
       if (!claim.ok) {
         // A used code may have been used by this very form: a retry, which gets its receipt again.
         if (claim.problem === 'used' && (await this.isStored(survey, token.submissionId))) return { kind: 'accepted', receipt, replay: true };
-        this.count(survey, claim.problem === 'used' ? 'duplicate' : 'refused');
+        if (claim.problem === 'used') this.count(survey, 'duplicate');
+        else this.countRefused(survey, request, now);
         return { kind: 'code-refused', problem: claim.problem, form, token };
       }
       claimedCode = claim.codeHash;
@@ -202,6 +205,11 @@ export class VoteService {
   private async responseCount(survey: Pick<Survey, '_id'>): Promise<number> {
     const tally = await this.models.Tally.findOne({ survey: survey._id }, { total: 1 }).lean();
     return (tally?.total ?? 0) + this.deps.tallyWriter.queuedVotes(survey._id);
+  }
+
+  /** Refused posts are free to send: one per address group and window is counted (see RefusalCounter). */
+  private countRefused(survey: Pick<Survey, '_id'>, request: VoteRequest, now: Date): void {
+    if (this.deps.refusals.shouldCount(String(survey._id), hashClientAddress(request.clientAddress, this.options.secret), now.getTime())) this.count(survey, 'refused');
   }
 
   /** Integrity counters are best-effort: a failure to count must not fail the resident's request. */
