@@ -96,7 +96,7 @@ export function staffSession(options: StaffSessionOptions) {
   return { sessions, currentUser, csrfProtection, csrfToken, store };
 }
 
-const ANONYMOUS_CSRF_COOKIE = 'minyi_csrf';
+const ANONYMOUS_CSRF_COOKIE = 'minyi_staff_csrf';
 
 /** Double-submit CSRF tokens for forms shown before sign-in: the token is an HMAC of a random nonce kept in a cookie. */
 class AnonymousCsrf {
