@@ -45,6 +45,14 @@ export function formatCode(raw: string): string {
 }
 
 export class InvitationCodes {
+  /**
+   * Hours (as their start in ms) in which this process wrote live uses not yet compacted, and whether the
+   * first run since start-up (which also finds uses left by other processes or a crash) is still to come:
+   * on FerretDB a compaction reads every use, so it runs only when there is something to compact.
+   */
+  private readonly liveHours = new Set<number>();
+  private compactedSinceStart = false;
+
   constructor(
     private readonly models: Models,
     private readonly secret: string,
@@ -87,7 +95,9 @@ export class InvitationCodes {
     if (stored.expiresAt && stored.expiresAt <= now) return { ok: false, problem: 'expired' };
     if (await this.isSpent(codeHash)) return { ok: false, problem: 'used' };
     try {
-      await this.models.InvitationCodeUse.create({ _id: codeHash, survey: surveyId, batch: stored.batch, day, hour: new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS) });
+      const hour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+      await this.models.InvitationCodeUse.create({ _id: codeHash, survey: surveyId, batch: stored.batch, day, hour: new Date(hour) });
+      this.liveHours.add(hour);
     } catch (error) {
       if ((error as { code?: number }).code === 11000) return { ok: false, problem: 'used' };
       throw error;
@@ -109,8 +119,19 @@ export class InvitationCodes {
    */
   async compactUses(now = new Date()): Promise<number> {
     const hourStart = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS);
-    const live = await this.models.InvitationCodeUse.find({ spent: { $ne: true }, $or: [{ hour: { $lt: hourStart } }, { hour: { $exists: false } }] }).limit(10_000).lean<InvitationCodeUse[]>();
-    if (live.length === 0) return 0;
+    const finished = [...this.liveHours].filter((hour) => hour < hourStart.getTime());
+    if (this.compactedSinceStart && finished.length === 0) return 0;
+    const limit = 10_000;
+    const live = await this.models.InvitationCodeUse.find({ spent: { $ne: true }, $or: [{ hour: { $lt: hourStart } }, { hour: { $exists: false } }] }).limit(limit).lean<InvitationCodeUse[]>();
+    const done = () => {
+      this.compactedSinceStart = true;
+      // More than one run's worth: the next run goes on.
+      if (live.length < limit) for (const hour of finished) this.liveHours.delete(hour);
+    };
+    if (live.length === 0) {
+      done();
+      return 0;
+    }
     const spent = shuffle(live.map((use) => ({ _id: `${SPENT_PREFIX}${use._id}`, survey: use.survey, batch: use.batch, day: use.day, spent: true })));
     try {
       await this.models.InvitationCodeUse.collection.insertMany(spent as never[], { ordered: false });
@@ -124,6 +145,7 @@ export class InvitationCodes {
     const released = ids.filter((id) => !stillLive.has(id));
     if (released.length > 0) await this.models.InvitationCodeUse.deleteMany({ _id: { $in: released.map((id) => `${SPENT_PREFIX}${id}`) } });
     await this.models.InvitationCodeUse.deleteMany({ _id: { $in: [...stillLive] } });
+    done();
     return stillLive.size;
   }
 
