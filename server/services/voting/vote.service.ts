@@ -12,7 +12,7 @@ import type { Survey } from '../../models/survey.model.js';
 import type { IntegrityCounters } from '../../models/tally.model.js';
 import type { AnswerValidatorCache, Submission } from '../surveys/answer-validator.js';
 import type { TallyWriter } from '../tallies/tally-writer.js';
-import { hashClientAddress } from './client-address.js';
+import { hashClientAddress, hashClientSite } from './client-address.js';
 import type { FormTokenPayload, FormTokens } from './form-token.js';
 import type { InvitationCodes } from './invitation-codes.js';
 import type { Receipts } from './receipt.js';
@@ -126,7 +126,7 @@ export class VoteService {
 
     const clientHash = hashClientAddress(request.clientAddress, this.options.secret);
     try {
-      this.deps.rateLimiter.hit(String(survey._id), clientHash, now.getTime());
+      this.deps.rateLimiter.hit(String(survey._id), clientHash, now.getTime(), hashClientSite(request.clientAddress, this.options.secret));
     } catch (error) {
       this.count(survey, 'rateLimited');
       throw error;
