@@ -8,6 +8,7 @@ import type { Logger } from './logging/logger.js';
 import { createModels, type Models } from './models/index.js';
 import { projectRoot } from './paths.js';
 import { AccountService } from './services/accounts/account.service.js';
+import { KnownDevices } from './services/accounts/known-devices.js';
 import { PasswordHasher } from './services/accounts/password-hasher.js';
 import { PasswordPolicy } from './services/accounts/password-policy.js';
 import { ApiTokens } from './services/api/api-tokens.js';
@@ -29,11 +30,13 @@ import { createAjv } from './services/validation/ajv.js';
 import { FormTokens } from './services/voting/form-token.js';
 import { InvitationCodes } from './services/voting/invitation-codes.js';
 import { RateLimiter } from './services/voting/rate-limiter.js';
+import { RefusalCounter } from './services/voting/refusal-counter.js';
 import { Receipts } from './services/voting/receipt.js';
 import { ResponseStore } from './services/voting/response-store.js';
 import { SurveyDirectory } from './services/voting/survey-directory.js';
 import { VoteService } from './services/voting/vote.service.js';
 import { VoteRateLimiter } from './services/voting/vote-rate-limiter.js';
+import { HeavyRequests } from './web/shared/heavy-requests.js';
 import { RenderedPageCache } from './web/shared/rendered-page-cache.js';
 import { ViewRenderer } from './web/shared/view-renderer.js';
 
@@ -60,7 +63,9 @@ export interface Container {
   codes: InvitationCodes;
   responses: ResponseStore;
   votes: VoteService;
+  refusals: RefusalCounter;
   pageCache: RenderedPageCache;
+  heavyRequests: HeavyRequests;
   passwordPolicy: PasswordPolicy;
   accounts: AccountService;
   audit: AuditLog;
@@ -108,11 +113,12 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const passwordPolicy = new PasswordPolicy();
   const directory = new SurveyDirectory(models);
   const audit = new AuditLog(models, logger);
-  const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter });
+  const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter, devices: new KnownDevices(config.secret), audit });
   const responses = new ResponseStore(models, tallyWriter, { writeConcern, logger });
+  const refusals = new RefusalCounter();
   const votes = new VoteService(
     models,
-    { validators: answerValidators, tokens, rateLimiter: voteRateLimiter, codes, responses, tallyWriter, tallies, receipts },
+    { validators: answerValidators, tokens, rateLimiter: voteRateLimiter, codes, responses, tallyWriter, tallies, receipts, refusals },
     { secret: config.secret, minFillSeconds: config.minFillSeconds, logger },
   );
   return {
@@ -135,7 +141,9 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     codes,
     responses,
     votes,
+    refusals,
     pageCache: new RenderedPageCache(),
+    heavyRequests: new HeavyRequests(),
     passwordPolicy,
     accounts,
     audit,

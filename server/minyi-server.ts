@@ -104,6 +104,7 @@ export class MinyiServer {
       try {
         container.voteRateLimiter.deleteExpired();
         await container.rateLimiter.deleteExpired();
+        await container.codes.compactUses();
         await container.tallyWriter.recoverPending();
       } catch (error) {
         this.logger.warn({ err: error }, 'maintenance skipped: database unavailable');

@@ -6,6 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import type { SurveyResponse } from '../../server/models/response.model.js';
 import { AccountService } from '../../server/services/accounts/account.service.js';
+import { createLogger } from '../../server/logging/logger.js';
+import { AuditLog } from '../../server/services/audit/audit-log.js';
+import { KnownDevices } from '../../server/services/accounts/known-devices.js';
 import { PasswordHasher } from '../../server/services/accounts/password-hasher.js';
 import { PasswordPolicy } from '../../server/services/accounts/password-policy.js';
 import { TallyService } from '../../server/services/tallies/tally.service.js';
@@ -61,7 +64,7 @@ export async function measureDashboard(ctx: BenchContext): Promise<Figure[]> {
   const target = await findTarget(models, BUREAU, SURVEY);
   const { bureau, survey } = target;
   const district = bureau.districts.some((d) => d.id === FILTER_DISTRICT) ? FILTER_DISTRICT : bureau.districts[0]!.id;
-  const accounts = new AccountService(models, { policy: new PasswordPolicy(), hasher: new PasswordHasher(), rateLimiter: new RateLimiter(models) });
+  const accounts = new AccountService(models, { policy: new PasswordPolicy(), hasher: new PasswordHasher(), rateLimiter: new RateLimiter(models), devices: new KnownDevices(BENCH_SECRET), audit: new AuditLog(models, createLogger('silent')) });
   const email = `dashboard-${randomBytes(4).toString('hex')}@${bureau.slug}.bench`;
   const password = `bench-${randomBytes(12).toString('base64url')}`;
   await accounts.create({ email, name: 'Dashboard bench', password, roles: [{ role: 'manager', bureau: bureau._id }] });

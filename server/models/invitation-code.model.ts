@@ -13,15 +13,19 @@ export interface InvitationCode {
 }
 
 /**
- * That a code was used. A separate insert, so the unique index makes "works once" atomic on every
- * database; it names no response, and its day is coarse, so a code cannot be linked to a vote.
+ * That a code was used. A separate insert, so the unique key makes "works once" atomic on every database;
+ * it names no response and its times are coarse. Live uses (keyed by the code's hash) become spent ones
+ * (`spent:<hash>`, inserted in random order) once their hour is over: see InvitationCodes.compactUses.
  */
 export interface InvitationCodeUse {
-  /** The code's hash; the primary key makes a second use impossible. */
+  /** The code's hash (a live use), or `spent:` and the hash; the primary key makes a second use impossible. */
   _id: string;
   survey: Types.ObjectId;
   batch: string;
   day: string;
+  /** Live uses: the hour of the use, to know when it may be compacted. */
+  hour?: Date;
+  spent?: boolean;
 }
 
 export const invitationCodeSchema = new Schema<InvitationCode>(
@@ -42,6 +46,8 @@ export const invitationCodeUseSchema = new Schema<InvitationCodeUse>(
     survey: { type: Schema.Types.ObjectId, required: true },
     batch: { type: String, required: true },
     day: { type: String, required: true },
+    hour: { type: Date },
+    spent: { type: Boolean },
   },
   { versionKey: false, strict: 'throw' },
 );

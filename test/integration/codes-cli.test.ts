@@ -34,7 +34,7 @@ describe('npm run codes', () => {
     expect(lines).toHaveLength(6);
     for (const line of lines.slice(1)) {
       const [code, link] = line.split(',');
-      expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+      expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
       expect(link).toBe(`https://minyi.example.cn/b/test-bureau/s/every-type?code=${code}`);
       expect(await t.container.models.InvitationCode.countDocuments({ _id: t.container.codes.hash(code!), survey: survey._id })).toBe(1);
     }

@@ -272,6 +272,8 @@ export const hostileCookie = fc.oneof(
     'minyi_sid=s%3Aforged.sig; minyi_csrf=AAAAAAAAAAAAAAAAAAAAAA',
     'j=j:{"__proto__":{"admin":true}}; minyi_lang=j:{"$ne":1}',
     '__proto__=1; constructor=2',
+    'minyi_staff_csrf=AAAAAAAAAAAAAAAAAAAAAA; minyi_device=v1.00000000000000000000000000000000.0000000000000000.forged',
+    'minyi_device=j:{"$ne":1}; minyi_staff_csrf=$ne',
   ),
   headerText.map((s) => `minyi_lang=${s.replace(/;/g, '')}`),
 );

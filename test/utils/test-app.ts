@@ -61,6 +61,8 @@ export async function createTestApp(overrides: Record<string, string> = {}, opti
       container.pageCache.clear();
       container.tallies.clear();
       container.voteRateLimiter.clear();
+      container.rateLimiter.clear();
+      container.refusals.clear();
     },
     async close() {
       await database.connection.dropDatabase().catch(() => {});

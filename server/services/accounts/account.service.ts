@@ -3,8 +3,10 @@ import type { Types } from 'mongoose';
 import { ConflictError, RateLimitedError, ValidationError } from '../../errors/index.js';
 import type { Models } from '../../models/index.js';
 import type { Role, RoleGrant, User } from '../../models/user.model.js';
-import type { RateLimiter } from '../voting/rate-limiter.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { RateLimiter, RateLimitRule } from '../voting/rate-limiter.js';
 import type { Principal } from './access.js';
+import type { KnownDevices } from './known-devices.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { PASSWORD_PROBLEM_MESSAGES, type PasswordPolicy } from './password-policy.js';
 
@@ -12,6 +14,8 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,}$/;
 export const LOGIN_LIMITS = {
   perAccount: { limit: 5, windowSeconds: 15 * 60 },
   perClient: { limit: 20, windowSeconds: 15 * 60 },
+  /** A browser where the account signed in before: its own budget, untouched by anyone else's failures. */
+  perDevice: { limit: 5, windowSeconds: 15 * 60 },
 };
 
 export interface NewAccount {
@@ -21,7 +25,8 @@ export interface NewAccount {
   roles: RoleGrant[];
 }
 
-export type SignInResult = { ok: true; user: Principal } | { ok: false };
+/** `deviceCookie`: the known-device cookie to give the browser after a successful sign-in. */
+export type SignInResult = { ok: true; user: Principal; deviceCookie: string } | { ok: false };
 
 export function toPrincipal(user: Pick<User, '_id' | 'email' | 'name' | 'roles'>): Principal {
   return { id: String(user._id), email: user.email, name: user.name, roles: user.roles.map((r) => ({ role: r.role, bureau: r.bureau ?? null, region: r.region ?? null })) };
@@ -30,7 +35,7 @@ export function toPrincipal(user: Pick<User, '_id' | 'email' | 'name' | 'roles'>
 export class AccountService {
   constructor(
     private readonly models: Models,
-    private readonly deps: { policy: PasswordPolicy; hasher: PasswordHasher; rateLimiter: RateLimiter },
+    private readonly deps: { policy: PasswordPolicy; hasher: PasswordHasher; rateLimiter: RateLimiter; devices: KnownDevices; audit: AuditLog },
   ) {}
 
   /** What is wrong with a new account's email, name or password, in words; empty when nothing is. */
@@ -61,29 +66,44 @@ export class AccountService {
     }
   }
 
-  /** Checks email and password. Too many failures for the account or the client answer 429 before any check. */
-  async signIn(emailInput: string, password: string, clientHash: string): Promise<SignInResult> {
+  /**
+   * Checks email and password. Each attempt first takes a slot of its budgets (see RateLimiter): per client
+   * address and per account, or, from a browser where this account signed in before, per device instead.
+   * Without a free slot it answers 429 before any check; a correct password gives its slots back.
+   */
+  async signIn(emailInput: string, password: string, context: { clientHash: string; deviceCookie?: unknown }): Promise<SignInResult> {
     const email = emailInput.trim().toLowerCase().slice(0, 254);
-    const accountKey = `login:account:${email}`;
-    const clientKey = `login:client:${clientHash}`;
-    const [accountFailures, clientFailures] = await Promise.all([
-      this.deps.rateLimiter.count(accountKey, LOGIN_LIMITS.perAccount),
-      this.deps.rateLimiter.count(clientKey, LOGIN_LIMITS.perClient),
-    ]);
-    if (accountFailures >= LOGIN_LIMITS.perAccount.limit || clientFailures >= LOGIN_LIMITS.perClient.limit) {
-      throw new RateLimitedError(LOGIN_LIMITS.perAccount.windowSeconds, 'Too many failed sign-ins. Please wait 15 minutes and try again.');
+    const device = this.deps.devices.verify(context.deviceCookie, email);
+    const budgets = device
+      ? [{ scope: 'device' as const, key: `login:device:${device}`, rule: LOGIN_LIMITS.perDevice }]
+      : [
+          { scope: 'client' as const, key: `login:client:${context.clientHash}`, rule: LOGIN_LIMITS.perClient },
+          { scope: 'account' as const, key: `login:account:${email}`, rule: LOGIN_LIMITS.perAccount },
+        ];
+    const slots: string[] = [];
+    for (const budget of budgets) {
+      const slot = await this.deps.rateLimiter.take(budget.key, budget.rule);
+      if (!slot.ok) {
+        await this.auditThrottle(budget.scope, budget.key, budget.rule, email, context.clientHash);
+        throw new RateLimitedError(slot.retryAfterSeconds, 'Too many failed sign-ins. Please wait 15 minutes and try again.');
+      }
+      slots.push(slot.slotId);
     }
     const user = await this.models.User.findOne({ email }).lean<User>();
     const valid = user && !user.disabled ? await this.deps.hasher.verify(user.passwordHash, password) : (await this.deps.hasher.verifyNothing(password), false);
-    if (!valid || !user) {
-      await Promise.all([
-        this.deps.rateLimiter.hit(accountKey, { limit: Number.MAX_SAFE_INTEGER, windowSeconds: LOGIN_LIMITS.perAccount.windowSeconds }),
-        this.deps.rateLimiter.hit(clientKey, { limit: Number.MAX_SAFE_INTEGER, windowSeconds: LOGIN_LIMITS.perClient.windowSeconds }),
-      ]);
-      return { ok: false };
-    }
+    if (!valid || !user) return { ok: false };
+    await Promise.all(slots.map((slot) => this.deps.rateLimiter.release(slot)));
     await this.models.User.updateOne({ _id: user._id }, { $set: { lastLoginAt: new Date() } });
-    return { ok: true, user: toPrincipal(user) };
+    return { ok: true, user: toPrincipal(user), deviceCookie: this.deps.devices.issue(context.deviceCookie, email) };
+  }
+
+  /**
+   * Audits that a budget ran out: once per budget and window (a keyed insert decides which request does it),
+   * so an attacker's flood of refused attempts cannot flood the audit log too.
+   */
+  private async auditThrottle(scope: 'device' | 'client' | 'account', key: string, rule: RateLimitRule, email: string, clientHash: string): Promise<void> {
+    if (!(await this.deps.rateLimiter.once(`audited:${key}`, rule))) return;
+    await this.deps.audit.record({ actor: null, actorEmail: email || 'unknown', action: 'login.throttled', details: { scope, client: clientHash, windowMinutes: rule.windowSeconds / 60 } });
   }
 
   async findPrincipal(id: string): Promise<Principal | null> {

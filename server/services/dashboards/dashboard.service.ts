@@ -164,7 +164,8 @@ export class DashboardService {
     const start = (options.page - 1) * options.pageSize;
     const query = { ...responseQuery(survey._id, filter, survey.questions), [`answers.${questionId}`]: { $exists: true } };
     const cursor = this.models.Response.find(query, { [`answers.${questionId}`]: 1, day: 1, district: 1 })
-      .sort(this.options.sortsInMemory ? {} : { _id: -1 })
+      // Newest day first (response ids carry no time, see response-id.ts); the {survey, day} index serves it.
+      .sort(this.options.sortsInMemory ? {} : { day: -1 })
       .lean<SurveyResponse>()
       .cursor({ batchSize: 1000 });
     const newest = new NewestFirst<TextAnswer>(Math.max(start + options.pageSize, TEXT_SAMPLE), this.options.sortsInMemory ? 'oldest-first' : 'newest-first');

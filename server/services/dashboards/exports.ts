@@ -58,10 +58,13 @@ export class Exporter {
     private readonly options: { sortsInMemory: boolean },
   ) {}
 
-  /** Oldest first. Where sorting would hold every response in the server's memory, insertion order gives the same. */
+  /**
+   * Oldest day first. Response ids carry no time (see response-id.ts), so the day is the order; where sorting
+   * would hold every response in the server's memory, insertion order gives the same.
+   */
   private cursor(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter) {
     return this.models.Response.find(responseQuery(survey._id, filter, survey.questions), { clientHash: 0, submissionId: 0, receipt: 0 })
-      .sort(this.options.sortsInMemory ? {} : { _id: 1 })
+      .sort(this.options.sortsInMemory ? {} : { day: 1 })
       .lean<SurveyResponse>()
       .cursor({ batchSize: 1000 });
   }

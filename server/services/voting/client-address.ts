@@ -34,6 +34,13 @@ function expandIpv6(address: string): string {
   return groups.map((g) => g.padStart(4, '0')).join('');
 }
 
+/** The keyed hash of an IPv6 address's /48 (one site), for the vote limiter; undefined for IPv4 and the rest. */
+export function hashClientSite(address: string | undefined, secret: string): string | undefined {
+  const group = addressGroup(address);
+  if (!group.endsWith('::/56')) return undefined;
+  return createHmac('sha256', secret).update(`site:${group.slice(0, 12)}::/48`).digest().toString('base64url', 0, 17).slice(0, 22);
+}
+
 export function hashClientAddress(address: string | undefined, secret: string): string {
   // The first 22 characters of the digest in base64url, cut from 17 bytes rather than all 32: the slice keeps
   // what it was cut from alive while the rate limiter remembers it.

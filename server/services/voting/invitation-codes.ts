@@ -1,13 +1,24 @@
 /**
- * One-time invitation codes: short enough to type from an SMS ("K7M2-Q9XD"), stored only as a keyed hash,
- * used at most once (a unique index on their use), optionally expiring, never linked to a response.
+ * One-time invitation codes: 16 Crockford base-32 characters in four groups ("K7M2-Q9XD-3FRA-W8NC", 80 bits,
+ * typed in any case, with or without separators), stored only as a keyed hash, used at most once (a unique
+ * key on their use), optionally expiring, never linked to a response. Codes of the earlier 8-character kind
+ * keep working where they were issued.
+ *
+ * A use is first a "live" document keyed by the code's hash: the insert is what makes a code work once.
+ * Live uses are inserted in the order residents vote, as responses are, so a database dump could line them
+ * up; compactUses() therefore turns each earlier hour's live uses into "spent" documents inserted in random
+ * order, and deletes the live ones. A dump then tells no more than which hour a code was used in.
  */
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import type { Types } from 'mongoose';
-import type { Models } from '../../models/index.js';
+import type { InvitationCodeUse, Models } from '../../models/index.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-export const CODE_LENGTH = 8;
+export const CODE_LENGTH = 16;
+/** Codes issued before 80-bit codes: still accepted, looked up like any other. */
+const LEGACY_CODE_LENGTH = 8;
+const HOUR_MS = 3600_000;
+const SPENT_PREFIX = 'spent:';
 
 export type CodeClaim = { ok: true; codeHash: string } | { ok: false; problem: 'invalid' | 'expired' | 'used' };
 
@@ -30,10 +41,18 @@ export function normalizeCode(code: string): string {
 }
 
 export function formatCode(raw: string): string {
-  return `${raw.slice(0, 4)}-${raw.slice(4)}`;
+  return raw.match(/.{1,4}/g)!.join('-');
 }
 
 export class InvitationCodes {
+  /**
+   * Hours (as their start in ms) in which this process wrote live uses not yet compacted, and whether the
+   * first run since start-up (which also finds uses left by other processes or a crash) is still to come:
+   * on FerretDB a compaction reads every use, so it runs only when there is something to compact.
+   */
+  private readonly liveHours = new Set<number>();
+  private compactedSinceStart = false;
+
   constructor(
     private readonly models: Models,
     private readonly secret: string,
@@ -62,20 +81,72 @@ export class InvitationCodes {
     return { batch, codes: list };
   }
 
-  /** Uses a code for the survey, once. The insert into the uses collection is the atomic step. */
-  async claim(surveyId: Types.ObjectId, code: string, day: string): Promise<CodeClaim> {
-    if (normalizeCode(code).length !== CODE_LENGTH) return { ok: false, problem: 'invalid' };
+  /**
+   * Uses a code for the survey, once. Unknown, revoked, expired and spent codes are refused after one `_id`
+   * read; the insert of the live use is the atomic step. A use compacted between that read and the insert
+   * shows up in the read after it (compaction writes the spent use before deleting the live one).
+   */
+  async claim(surveyId: Types.ObjectId, code: string, day: string, now = new Date()): Promise<CodeClaim> {
+    const length = normalizeCode(code).length;
+    if ((length !== CODE_LENGTH && length !== LEGACY_CODE_LENGTH) || !/^[0-9A-Z]+$/.test(normalizeCode(code))) return { ok: false, problem: 'invalid' };
     const codeHash = this.hash(code);
     const stored = await this.models.InvitationCode.findById(codeHash).lean();
     if (!stored || String(stored.survey) !== String(surveyId) || stored.revoked) return { ok: false, problem: 'invalid' };
-    if (stored.expiresAt && stored.expiresAt <= new Date()) return { ok: false, problem: 'expired' };
+    if (stored.expiresAt && stored.expiresAt <= now) return { ok: false, problem: 'expired' };
+    if (await this.isSpent(codeHash)) return { ok: false, problem: 'used' };
     try {
-      await this.models.InvitationCodeUse.create({ _id: codeHash, survey: surveyId, batch: stored.batch, day });
+      const hour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+      await this.models.InvitationCodeUse.create({ _id: codeHash, survey: surveyId, batch: stored.batch, day, hour: new Date(hour) });
+      this.liveHours.add(hour);
     } catch (error) {
       if ((error as { code?: number }).code === 11000) return { ok: false, problem: 'used' };
       throw error;
     }
+    if (await this.isSpent(codeHash)) {
+      await this.models.InvitationCodeUse.deleteOne({ _id: codeHash });
+      return { ok: false, problem: 'used' };
+    }
     return { ok: true, codeHash };
+  }
+
+  private async isSpent(codeHash: string): Promise<boolean> {
+    return (await this.models.InvitationCodeUse.exists({ _id: `${SPENT_PREFIX}${codeHash}` })) !== null;
+  }
+
+  /**
+   * Turns the live uses of hours before now's into spent ones, inserted in random order, so the order of
+   * uses in the database no longer follows the order of votes. Run periodically (maintenance).
+   */
+  async compactUses(now = new Date()): Promise<number> {
+    const hourStart = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS);
+    const finished = [...this.liveHours].filter((hour) => hour < hourStart.getTime());
+    if (this.compactedSinceStart && finished.length === 0) return 0;
+    const limit = 10_000;
+    const live = await this.models.InvitationCodeUse.find({ spent: { $ne: true }, $or: [{ hour: { $lt: hourStart } }, { hour: { $exists: false } }] }).limit(limit).lean<InvitationCodeUse[]>();
+    const done = () => {
+      this.compactedSinceStart = true;
+      // More than one run's worth: the next run goes on.
+      if (live.length < limit) for (const hour of finished) this.liveHours.delete(hour);
+    };
+    if (live.length === 0) {
+      done();
+      return 0;
+    }
+    const spent = shuffle(live.map((use) => ({ _id: `${SPENT_PREFIX}${use._id}`, survey: use.survey, batch: use.batch, day: use.day, spent: true })));
+    try {
+      await this.models.InvitationCodeUse.collection.insertMany(spent as never[], { ordered: false });
+    } catch (error) {
+      // A spent use already written by an earlier run that stopped before its deletes.
+      if ((error as { name?: string }).name !== 'MongoBulkWriteError' || !((error as { writeErrors?: Array<{ code?: number }> }).writeErrors ?? []).every((e) => e.code === 11000)) throw error;
+    }
+    const ids = live.map((use) => use._id);
+    // A use given back meanwhile (its vote could not be stored) must not stay spent.
+    const stillLive = new Set((await this.models.InvitationCodeUse.find({ _id: { $in: ids } }, { _id: 1 }).lean<Array<{ _id: string }>>()).map((use) => use._id));
+    const released = ids.filter((id) => !stillLive.has(id));
+    if (released.length > 0) await this.models.InvitationCodeUse.deleteMany({ _id: { $in: released.map((id) => `${SPENT_PREFIX}${id}`) } });
+    await this.models.InvitationCodeUse.deleteMany({ _id: { $in: [...stillLive] } });
+    done();
+    return stillLive.size;
   }
 
   /** Per batch: how many codes, how many used, whether revoked, when they expire (FerretDB-safe $group/$sum only). */
@@ -85,9 +156,15 @@ export class InvitationCodes {
         { $match: { survey: surveyId } },
         { $group: { _id: { batch: '$batch', revoked: '$revoked', expiresAt: '$expiresAt' }, count: { $sum: 1 } } },
       ]),
-      this.models.InvitationCodeUse.aggregate<{ _id: string; count: number }>([{ $match: { survey: surveyId } }, { $group: { _id: '$batch', count: { $sum: 1 } } }]),
+      this.models.InvitationCodeUse.find({ survey: surveyId }, { _id: 1, batch: 1 }).lean<Array<{ _id: string; batch: string }>>(),
     ]);
-    const usedByBatch = new Map(used.map((u) => [u._id, u.count]));
+    // A code is counted once while compaction has written its spent use but not yet deleted its live one.
+    const ids = new Set(used.map((u) => u._id));
+    const usedByBatch = new Map<string, number>();
+    for (const use of used) {
+      if (!use._id.startsWith(SPENT_PREFIX) && ids.has(`${SPENT_PREFIX}${use._id}`)) continue;
+      usedByBatch.set(use.batch, (usedByBatch.get(use.batch) ?? 0) + 1);
+    }
     const byBatch = new Map<string, CodeBatchSummary>();
     for (const row of issued) {
       const summary = byBatch.get(row._id.batch) ?? { batch: row._id.batch, total: 0, used: usedByBatch.get(row._id.batch) ?? 0, revoked: false, expiresAt: row._id.expiresAt };
@@ -103,8 +180,18 @@ export class InvitationCodes {
     return result.matchedCount;
   }
 
-  /** Gives a code back when the vote it was claimed for could not be stored. */
+  /** Gives a code back when the vote it was claimed for could not be stored (compacted meanwhile or not). */
   async release(codeHash: string): Promise<void> {
     await this.models.InvitationCodeUse.deleteOne({ _id: codeHash });
+    await this.models.InvitationCodeUse.deleteOne({ _id: `${SPENT_PREFIX}${codeHash}` });
   }
+}
+
+/** Fisher–Yates with the crypto generator: the order must not be guessable. */
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i -= 1) {
+    const j = randomInt(i + 1);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 }

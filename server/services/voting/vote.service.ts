@@ -3,7 +3,6 @@
  * policy. Every outcome is counted for the integrity panel. The response insert is the moment of truth: it is
  * acknowledged by the database (majority, journaled where available) before the resident sees a receipt.
  */
-import { Types } from 'mongoose';
 import { AppError, BadRequestError, ValidationError, type FieldProblem } from '../../errors/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Models } from '../../models/index.js';
@@ -14,10 +13,12 @@ import type { IntegrityCounters } from '../../models/tally.model.js';
 import type { AnswerValidatorCache, Submission } from '../surveys/answer-validator.js';
 import type { TallyWriter } from '../tallies/tally-writer.js';
 import type { TallyService } from '../tallies/tally.service.js';
-import { hashClientAddress } from './client-address.js';
+import { hashClientAddress, hashClientSite } from './client-address.js';
 import type { FormTokenPayload, FormTokens } from './form-token.js';
 import type { InvitationCodes } from './invitation-codes.js';
 import type { Receipts } from './receipt.js';
+import type { RefusalCounter } from './refusal-counter.js';
+import { responseIdFor } from './response-id.js';
 import type { ResponseStore, StoreOutcome } from './response-store.js';
 import { effectiveStatus } from './survey-availability.js';
 import type { PublishedSurvey } from './survey-directory.js';
@@ -91,6 +92,7 @@ export class VoteService {
       tallyWriter: TallyWriter;
       tallies: TallyService;
       receipts: Receipts;
+      refusals: RefusalCounter;
     },
     private readonly options: VoteServiceOptions,
   ) {}
@@ -103,7 +105,7 @@ export class VoteService {
     const form = parseVoteForm(request.body, survey.questions);
     const token = this.deps.tokens.verify(form.token, String(survey._id), request.csrfCookie, now.getTime());
     if (typeof token === 'string') {
-      this.count(survey, 'refused');
+      this.countRefused(survey, request, now);
       if (token === 'malformed' || token === 'forged') throw new BadRequestError('The form is missing its security field or it was altered. Please reload the survey.');
       throw new FormExpiredError();
     }
@@ -116,17 +118,17 @@ export class VoteService {
       return { kind: 'already-voted', receipt: request.votedReceipt };
     }
     if (form.honeypot.trim() !== '') {
-      this.count(survey, 'refused');
+      this.countRefused(survey, request, now);
       throw new BadRequestError('This form could not be accepted.');
     }
     if (now.getTime() - token.issuedAt < this.options.minFillSeconds * 1000) {
-      this.count(survey, 'refused');
+      this.countRefused(survey, request, now);
       return { kind: 'too-fast', form, token };
     }
 
     const clientHash = hashClientAddress(request.clientAddress, this.options.secret);
     try {
-      this.deps.rateLimiter.hit(String(survey._id), clientHash, now.getTime());
+      this.deps.rateLimiter.hit(String(survey._id), clientHash, now.getTime(), hashClientSite(request.clientAddress, this.options.secret));
     } catch (error) {
       this.count(survey, 'rateLimited');
       throw error;
@@ -152,7 +154,8 @@ export class VoteService {
       if (!claim.ok) {
         // A used code may have been used by this very form: a retry, which gets its receipt again.
         if (claim.problem === 'used' && (await this.isStored(survey, token.submissionId))) return { kind: 'accepted', receipt, replay: true };
-        this.count(survey, claim.problem === 'used' ? 'duplicate' : 'refused');
+        if (claim.problem === 'used') this.count(survey, 'duplicate');
+        else this.countRefused(survey, request, now);
         return { kind: 'code-refused', problem: claim.problem, form, token };
       }
       claimedCode = claim.codeHash;
@@ -166,7 +169,7 @@ export class VoteService {
     const district = survey.questions.find((q) => q.type === 'district');
     const districtAnswer = district ? submission.answers[district.id] : undefined;
     const response: SurveyResponse = {
-      _id: new Types.ObjectId(),
+      _id: responseIdFor(this.options.secret, survey._id, token.submissionId),
       survey: survey._id,
       bureau: bureau._id,
       submissionId: token.submissionId,
@@ -195,14 +198,20 @@ export class VoteService {
     return { kind: 'accepted', receipt, replay: false };
   }
 
+  /** One `_id` read (a query on submissionId would read every response on FerretDB, for every replay). */
   private async isStored(survey: Pick<Survey, '_id'>, submissionId: string): Promise<boolean> {
-    return (await this.models.Response.exists({ survey: survey._id, submissionId })) !== null;
+    return (await this.models.Response.exists({ _id: responseIdFor(this.options.secret, survey._id, submissionId) })) !== null;
   }
 
   /** Counted votes plus those stored but still on their way into the tally. */
   private async responseCount(survey: Pick<Survey, '_id'>): Promise<number> {
     const tally = await this.deps.tallies.get(survey._id);
     return tally.total + this.deps.tallyWriter.queuedVotes(survey._id);
+  }
+
+  /** Refused posts are free to send: one per address group and window is counted (see RefusalCounter). */
+  private countRefused(survey: Pick<Survey, '_id'>, request: VoteRequest, now: Date): void {
+    if (this.deps.refusals.shouldCount(String(survey._id), hashClientAddress(request.clientAddress, this.options.secret), now.getTime())) this.count(survey, 'refused');
   }
 
   /** Integrity counters are best-effort: a failure to count must not fail the resident's request. */

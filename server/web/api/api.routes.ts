@@ -15,6 +15,7 @@ import { questionResults, type QuestionResult } from '../../services/dashboards/
 import { smallCellProtected } from '../../services/dashboards/statistics.js';
 import { definitionOf } from '../../services/surveys/survey-editor.service.js';
 import { effectiveStatus } from '../../services/voting/survey-availability.js';
+import { passesOverResponses } from '../shared/heavy-requests.js';
 import { openApiDocument } from './openapi.js';
 
 /** Who is calling: a staff member (session) or a bureau (token). */
@@ -102,7 +103,11 @@ export function apiRoutes(container: Container, session: RequestHandler[]): Rout
     res.json({ ...(await summary(bureau, survey)), definition: definitionOf(survey) });
   });
 
-  router.get('/surveys/:bureau/:survey/results', async (req, res) => {
+  const who = (res: Response) => {
+    const c = caller(res);
+    return c.kind === 'staff' ? `user:${c.user.id}` : `token:${String(c.bureau)}`;
+  };
+  router.get('/surveys/:bureau/:survey/results', container.heavyRequests.gate(who, passesOverResponses), async (req, res) => {
     const { bureau, survey } = await loadSurvey(req, res);
     const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
     const counts = await container.dashboards.counts(survey, filter);
@@ -126,8 +131,8 @@ export function apiRoutes(container: Container, session: RequestHandler[]): Rout
     res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
     await pipeline(format === 'csv' ? container.exporter.responsesCsv(survey, filter) : container.exporter.responsesJson(survey, filter), res);
   };
-  router.get('/surveys/:bureau/:survey/responses', responses('json'));
-  router.get('/surveys/:bureau/:survey/responses.csv', responses('csv'));
+  router.get('/surveys/:bureau/:survey/responses', container.heavyRequests.gate(who), responses('json'));
+  router.get('/surveys/:bureau/:survey/responses.csv', container.heavyRequests.gate(who), responses('csv'));
 
   router.use((_req, _res, next) => next(new NotFoundError('No such API route.')));
   return router;

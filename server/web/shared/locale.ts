@@ -32,8 +32,10 @@ export function negotiateLocale(i18n: I18n, options: { secureCookies: boolean })
 /** Links to the same page in each language, keeping the rest of the query string. */
 export function languageLinks(originalUrl: string, current: Locale): Array<{ locale: Locale; label: string; href: string; current: boolean }> {
   const url = new URL(originalUrl, 'http://x');
+  // A path like "/.//evil.example" normalises to "//evil.example", which a browser reads as another host.
+  const path = `/${url.pathname.replace(/^[/\\]+/, '')}`;
   return (['zh-CN', 'en'] as const).map((locale) => {
     url.searchParams.set('lang', locale);
-    return { locale, label: locale === 'zh-CN' ? '中文' : 'English', href: `${url.pathname}${url.search}`, current: locale === current };
+    return { locale, label: locale === 'zh-CN' ? '中文' : 'English', href: `${path}${url.search}`, current: locale === current };
   });
 }

@@ -1,13 +1,16 @@
 /**
  * Staff sessions: stored in the database (connect-mongo; expired ones removed by a periodic delete, as
  * FerretDB has no TTL indexes), an idle timeout through a rolling cookie, an absolute timeout checked
- * here, and synchronizer-token CSRF protection on every state-changing request.
+ * here, and CSRF protection on every state-changing request: synchronizer tokens in signed-in sessions, a
+ * stateless double-submit token before sign-in (no session is stored for anybody who has not signed in).
  */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import MongoStore from 'connect-mongo';
 import { csrfSync } from 'csrf-sync';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
 import type { Connection } from 'mongoose';
+import { AppError } from '../../errors/index.js';
 import type { Principal } from '../../services/accounts/access.js';
 import type { AccountService } from '../../services/accounts/account.service.js';
 
@@ -72,13 +75,62 @@ export function staffSession(options: StaffSessionOptions) {
     errorConfig: { statusCode: 403, message: 'The form has expired. Reload the page and try again.', code: 'form_expired' },
   });
 
-  /** Makes the CSRF token available to every staff page. */
+  const anonymousCsrf = new AnonymousCsrf(options.secret, options.secureCookies);
+  const signedIn = (req: Parameters<RequestHandler>[0]) => typeof req.session?.userId === 'string';
+
+  /**
+   * Makes the CSRF token available to every staff page. Before sign-in the token is stateless (a keyed
+   * hash of a random cookie), so a stranger's GET stores no session: a flood of them costs no database write.
+   */
   const csrfToken: RequestHandler = (req, res, next) => {
-    res.locals.csrfToken = csrf.generateToken(req);
+    res.locals.csrfToken = signedIn(req) ? csrf.generateToken(req) : anonymousCsrf.token(req, res);
     next();
   };
 
-  return { sessions, currentUser, csrfProtection: csrf.csrfSynchronisedProtection, csrfToken, store };
+  const csrfProtection: RequestHandler = (req, res, next) => {
+    if (signedIn(req)) return csrf.csrfSynchronisedProtection(req, res, next);
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || anonymousCsrf.valid(req)) return next();
+    next(new AppError(403, 'form_expired', 'The form has expired. Reload the page and try again.'));
+  };
+
+  return { sessions, currentUser, csrfProtection, csrfToken, store };
+}
+
+const ANONYMOUS_CSRF_COOKIE = 'minyi_staff_csrf';
+
+/** Double-submit CSRF tokens for forms shown before sign-in: the token is an HMAC of a random nonce kept in a cookie. */
+class AnonymousCsrf {
+  constructor(
+    private readonly secret: string,
+    private readonly secureCookies: boolean,
+  ) {}
+
+  token(req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]): string {
+    let nonce = this.nonceOf(req);
+    if (!nonce) {
+      nonce = randomBytes(16).toString('base64url');
+      res.cookie(ANONYMOUS_CSRF_COOKIE, nonce, { httpOnly: true, sameSite: 'lax', secure: this.secureCookies, path: '/staff' });
+    }
+    return this.mac(nonce);
+  }
+
+  valid(req: Parameters<RequestHandler>[0]): boolean {
+    const nonce = this.nonceOf(req);
+    const given = typeof req.body?._csrf === 'string' ? req.body._csrf : req.get('x-csrf-token');
+    if (!nonce || typeof given !== 'string') return false;
+    const expected = Buffer.from(this.mac(nonce));
+    const actual = Buffer.from(given);
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+
+  private nonceOf(req: Parameters<RequestHandler>[0]): string | undefined {
+    const value: unknown = req.cookies?.[ANONYMOUS_CSRF_COOKIE];
+    return typeof value === 'string' && /^[\w-]{22}$/.test(value) ? value : undefined;
+  }
+
+  private mac(nonce: string): string {
+    return createHmac('sha256', this.secret).update(`staff-csrf:${nonce}`).digest('base64url');
+  }
 }
 
 /** Starts a fresh session for the user: a new id, so a session fixed before sign-in is worthless. */

@@ -7,7 +7,8 @@ import { compareController } from './compare.controller.js';
 import { dashboardController } from './dashboard.controller.js';
 import { staffHomeController } from './home.controller.js';
 import { staffSession } from './staff-session.js';
-import { loadBureau, requireSignIn } from './staff-pages.js';
+import { passesOverResponses } from '../shared/heavy-requests.js';
+import { loadBureau, requireSignIn, staffUser } from './staff-pages.js';
 import { peopleController, requireAdmin } from './people.controller.js';
 import { sharingController } from './sharing.controller.js';
 import { surveysController } from './surveys.controller.js';
@@ -51,10 +52,12 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.post('/b/:bureau/surveys/:survey/delete', manage, surveys.remove);
 
   const dashboard = dashboardController({ directory: container.directory, dashboards: container.dashboards, exporter: container.exporter, audit: container.audit, views, i18n, smallCellMin: config.smallCellMin });
-  router.get('/b/:bureau/surveys/:survey/results', read, dashboard.results);
-  router.get('/b/:bureau/surveys/:survey/results/text/:question', read, dashboard.texts);
-  router.get('/b/:bureau/surveys/:survey/export/:file', read, dashboard.exportFile);
-  router.get('/b/:bureau/surveys/:survey/report', read, dashboard.report);
+  const heavy = container.heavyRequests;
+  const byUser = (res: express.Response) => `user:${staffUser(res).id}`;
+  router.get('/b/:bureau/surveys/:survey/results', read, heavy.gate(byUser, passesOverResponses), dashboard.results);
+  router.get('/b/:bureau/surveys/:survey/results/text/:question', read, heavy.gate(byUser), dashboard.texts);
+  router.get('/b/:bureau/surveys/:survey/export/:file', read, heavy.gate(byUser), dashboard.exportFile);
+  router.get('/b/:bureau/surveys/:survey/report', read, heavy.gate(byUser, passesOverResponses), dashboard.report);
 
   const sharing = sharingController({ editor: container.editor, shareKit: container.shareKit, codes: container.codes, audit: container.audit, views, i18n });
   router.get('/b/:bureau/surveys/:survey/share', manage, sharing.sharePage);

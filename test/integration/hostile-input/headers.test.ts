@@ -90,7 +90,7 @@ describe('security headers', () => {
 });
 
 describe('cookies', () => {
-  it('are all HttpOnly and SameSite=Lax: minyi_lang, minyi_csrf, mv_*, minyi_sid, and the sign-out that clears minyi_sid', async () => {
+  it('are all HttpOnly and SameSite=Lax: minyi_lang, minyi_csrf, mv_*, minyi_staff_csrf, minyi_sid, minyi_device, and the sign-out that clears minyi_sid', async () => {
     const agent = newAgent(t.app);
     await fetch('get', `${path}?lang=en`, { agent });
     const voted = await vote(agent, path, validFields());
@@ -107,8 +107,8 @@ describe('cookies', () => {
     } catch (error) {
       failures.push((error as Error).message);
     }
-    expect([...seenCookies.keys()].sort()).toEqual(expect.arrayContaining(['minyi_csrf', 'minyi_lang', 'minyi_sid', 'mv_*']));
+    expect([...seenCookies.keys()].sort()).toEqual(expect.arrayContaining(['minyi_csrf', 'minyi_device', 'minyi_lang', 'minyi_sid', 'minyi_staff_csrf', 'mv_*']));
     expect(failures).toEqual([]);
-    expect(Object.fromEntries(seenCookies)).toEqual({ minyi_csrf: true, minyi_lang: true, minyi_sid: true, 'mv_*': true });
+    expect(Object.fromEntries(seenCookies)).toEqual({ minyi_csrf: true, minyi_device: true, minyi_lang: true, minyi_sid: true, minyi_staff_csrf: true, 'mv_*': true });
   });
 });

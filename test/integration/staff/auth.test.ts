@@ -30,22 +30,25 @@ describe('staff sign-in', () => {
     expect(offsite.status).toBe(303);
   });
 
-  it('rotates the session id at sign-in, with HttpOnly SameSite=Lax cookies', async () => {
+  it('stores no session before sign-in, and rotates the session id at each sign-in, with HttpOnly SameSite=Lax cookies', async () => {
     const agent = request.agent(t.app);
     const page = await agent.get('/staff/login');
-    const before = sessionCookie(page);
-    expect(before).toBeDefined();
+    expect(sessionCookie(page)).toBeUndefined();
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
-    const res = await agent.post('/staff/login').type('form').send({ _csrf: csrf, email: 'ADMIN@test.cn ', password: STAFF_PASSWORD }).expect(303);
+    const first = sessionCookie(await agent.post('/staff/login').type('form').send({ _csrf: csrf, email: 'ADMIN@test.cn ', password: STAFF_PASSWORD }).expect(303));
+    expect(first).toBeDefined();
+    // Signing in again from a signed-in session (another tab) still gets a new id.
+    const token = await csrfOf(agent, '/staff');
+    const res = await agent.post('/staff/login').type('form').send({ _csrf: token, email: 'admin@test.cn', password: STAFF_PASSWORD }).expect(303);
     const after = sessionCookie(res);
     expect(after).toBeDefined();
-    expect(after).not.toBe(before);
+    expect(after).not.toBe(first);
     const raw = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('minyi_sid='))!;
     expect(raw).toContain('HttpOnly');
     expect(raw).toContain('SameSite=Lax');
     expect(raw).not.toContain('Secure');
-    // The pre-sign-in session id no longer signs anybody in.
-    await request(t.app).get('/staff').set('Cookie', before!).expect(303);
+    // The earlier session id no longer signs anybody in.
+    await request(t.app).get('/staff').set('Cookie', first!).expect(303);
     await request(t.app).get('/staff').set('Cookie', after!).expect(200);
   });
 

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvCell } from '../../../server/services/dashboards/exports.js';
 import { parseCsv } from '../../utils/hostile.js';
@@ -68,5 +69,35 @@ describe('exports', () => {
     await analyst.get(`${at}/secrets.csv`).expect(404);
     await createBureauWithSurvey(t.container, { slug: 'elsewhere' });
     await analyst.get('/staff/b/elsewhere/surveys/every-type/export/responses.csv').expect(404);
+  });
+
+  it('runs at most 2 heavy requests per user and 4 per process at once; the rest get 429 with Retry-After', async () => {
+    const heavy = t.container.heavyRequests;
+    const user = (await t.container.accounts.findByEmail('analyst@test.cn'))!;
+    // Requests of this user and of others still running: held open by responses that have not closed yet.
+    const held: EventEmitter[] = [];
+    const hold = (who: string) => {
+      const res = new EventEmitter();
+      heavy.gate(() => who)({} as never, res as never, () => {});
+      held.push(res);
+    };
+    hold(`user:${String(user._id)}`);
+    hold(`user:${String(user._id)}`);
+    const busy = await analyst.get(`${at}/responses.csv`).expect(429);
+    expect(Number(busy.headers['retry-after'])).toBeGreaterThan(0);
+    await analyst.get(`/staff/b/test-bureau/surveys/every-type/results?answer=victim:yes`).expect(429);
+    await analyst.get(`/staff/b/test-bureau/surveys/every-type/results?rows=victim&cols=patrols`).expect(429);
+    // Light pages are not held back.
+    await analyst.get('/staff/b/test-bureau/surveys/every-type/results').expect(200);
+    held.shift()!.emit('close');
+    await analyst.get(`${at}/responses.csv`).expect(200);
+    // Other users' requests fill the process.
+    hold('user:a');
+    hold('user:b');
+    hold('user:c');
+    await analyst.get(`${at}/responses.json`).expect(429);
+    for (const res of held.splice(0)) res.emit('close');
+    await analyst.get(`${at}/responses.json`).expect(200);
+    expect(heavy.active).toBe(0);
   });
 });

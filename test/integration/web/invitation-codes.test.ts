@@ -24,7 +24,8 @@ describe('invitation-code surveys', () => {
     const { codes, batch } = await t.container.codes.generate(survey._id, 20);
     expect(codes).toHaveLength(20);
     expect(new Set(codes).size).toBe(20);
-    for (const code of codes) expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    // 16 Crockford base-32 characters: 80 bits.
+    for (const code of codes) expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
     const rows = await t.container.models.InvitationCode.find({ batch }).lean();
     expect(rows.map((r) => r._id).sort()).toEqual(codes.map((c) => t.container.codes.hash(c)).sort());
     expect(rows).toHaveLength(20);
@@ -41,7 +42,7 @@ describe('invitation-code surveys', () => {
     const agent = newAgent(t.app);
     const page = await agent.get(`${path}?lang=en&code=${code}`).expect(200);
     expect(page.text).toContain(`name="code" value="${code}"`);
-    const res = await vote(agent, path, validFields({ code: ` ${code.toLowerCase().replace('-', ' ')} ` }));
+    const res = await vote(agent, path, validFields({ code: ` ${code.toLowerCase().replace('-', ' ').replace('-', '')} ` }));
     expectStatus(res, 303);
     expect(await stored()).toBe(1);
   });
@@ -94,7 +95,8 @@ describe('invitation-code surveys', () => {
     expectStatus(await vote(newAgent(t.app), path, validFields({ code: codes[0] })), 303);
     const response = await t.container.models.Response.findOne({ survey: survey._id }).lean();
     const use = await t.container.models.InvitationCodeUse.findOne().lean();
-    expect(Object.keys(use!).sort()).toEqual(['_id', 'batch', 'day', 'survey']);
+    expect(Object.keys(use!).sort()).toEqual(['_id', 'batch', 'day', 'hour', 'survey']);
+    expect(use!.hour!.getTime() % 3600_000).toBe(0);
     expect(JSON.stringify(response)).not.toContain(use!._id);
     expect(JSON.stringify(response)).not.toContain(codes[0]!);
   });
