@@ -32,6 +32,7 @@ import { InvitationCodes } from './services/voting/invitation-codes.js';
 import { RateLimiter } from './services/voting/rate-limiter.js';
 import { RefusalCounter } from './services/voting/refusal-counter.js';
 import { Receipts } from './services/voting/receipt.js';
+import { responseIdFor } from './services/voting/response-id.js';
 import { ResponseStore } from './services/voting/response-store.js';
 import { SurveyDirectory } from './services/voting/survey-directory.js';
 import { VoteService } from './services/voting/vote.service.js';
@@ -114,7 +115,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const directory = new SurveyDirectory(models);
   const audit = new AuditLog(models, logger);
   const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter, devices: new KnownDevices(config.secret), audit });
-  const responses = new ResponseStore(models, tallyWriter, { writeConcern, logger });
+  const responses = new ResponseStore(models, tallyWriter, { writeConcern, logger, idFor: (survey, submissionId, generation) => responseIdFor(config.secret, survey, submissionId, generation) });
   const refusals = new RefusalCounter();
   const votes = new VoteService(
     models,

@@ -51,6 +51,8 @@ export class TallyWriter {
   /** Vote-check events not written yet, by survey. */
   private readonly events = new Map<string, Increments>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Flushes under way (events written, deltas folded), so drain() waits for them too. */
+  private readonly flushes = new Set<Promise<void>>();
   private readonly lastFold = new Map<string, number>();
   private stopped = false;
 
@@ -110,8 +112,8 @@ export class TallyWriter {
 
   /** Writes everything pending and folds every survey written; resolves when all is done (tests, shutdown). */
   async drain(): Promise<void> {
-    while (this.inFlight.size > 0 || this.timers.size > 0) {
-      await Promise.allSettled([...this.inFlight.values()]);
+    while (this.inFlight.size > 0 || this.timers.size > 0 || this.flushes.size > 0) {
+      await Promise.allSettled([...this.inFlight.values(), ...this.flushes]);
       const due = [...this.timers.keys()];
       for (const key of due) {
         clearTimeout(this.timers.get(key));
@@ -201,7 +203,8 @@ export class TallyWriter {
     const wait = Math.max(0, (this.lastFold.get(key) ?? Date.now()) + this.options.flushIntervalMs - Date.now());
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      void this.flush(surveyId);
+      const flushing = this.flush(surveyId).finally(() => this.flushes.delete(flushing));
+      this.flushes.add(flushing);
     }, wait);
     timer.unref();
     this.timers.set(key, timer);

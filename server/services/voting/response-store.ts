@@ -7,11 +7,14 @@
  * the batch is settled in the background: whatever of it was stored is counted all the same.
  */
 import type { WriteConcernSettings } from 'mongodb';
+import type { Types } from 'mongoose';
 import type { Logger } from '../../logging/logger.js';
 import type { Models } from '../../models/index.js';
 import type { SurveyResponse } from '../../models/response.model.js';
 import type { Survey } from '../../models/survey.model.js';
+import { VOID_SURVEY } from '../tallies/batch-settler.js';
 import { perDocumentErrors } from '../tallies/keyed-writes.js';
+import { MAX_ID_GENERATIONS } from './response-id.js';
 import type { Marker, TallyWriter } from '../tallies/tally-writer.js';
 
 /** Responses per insert; well under the wire protocol's message size even for the largest forms. */
@@ -23,6 +26,8 @@ export type StoreOutcome = 'stored' | 'duplicate';
 interface Waiting {
   survey: Pick<Survey, '_id' | 'questions'>;
   response: SurveyResponse;
+  /** Of the response's id (see responseIdFor). */
+  generation: number;
   resolve(outcome: StoreOutcome): void;
   reject(error: unknown): void;
 }
@@ -34,11 +39,11 @@ export class ResponseStore {
   constructor(
     private readonly models: Models,
     private readonly tallyWriter: TallyWriter,
-    private readonly options: { writeConcern?: WriteConcernSettings; logger: Logger },
+    private readonly options: { writeConcern?: WriteConcernSettings; logger: Logger; idFor(survey: Types.ObjectId, submissionId: string, generation: number): Types.ObjectId },
   ) {}
 
-  store(survey: Pick<Survey, '_id' | 'questions'>, response: SurveyResponse): Promise<StoreOutcome> {
-    const stored = new Promise<StoreOutcome>((resolve, reject) => this.queue.push({ survey, response, resolve, reject }));
+  store(survey: Pick<Survey, '_id' | 'questions'>, response: SurveyResponse, generation = 0): Promise<StoreOutcome> {
+    const stored = new Promise<StoreOutcome>((resolve, reject) => this.queue.push({ survey, response, generation, resolve, reject }));
     if (!this.writing) {
       this.writing = true;
       // Votes of the same tick join the first write.
@@ -99,11 +104,37 @@ export class ResponseStore {
         this.options.logger.warn({ err: error, survey: String(group[0]!.survey._id) }, 'vote count failed; batch left pending');
       });
     });
+    let fenced: Set<string> | { error: unknown };
+    try {
+      fenced = await this.fencedIds([...outcomes].filter(([, error]) => error?.code === 11000).map(([waiting]) => waiting.response._id));
+    } catch (error) {
+      fenced = { error };
+    }
     for (const [waiting, error] of outcomes) {
       if (!error) waiting.resolve('stored');
+      // A repeated post that cannot be told from a fenced one yet is refused (503); the resident posts again.
+      else if (error.code === 11000 && !(fenced instanceof Set)) waiting.reject(fenced.error);
+      else if (error.code === 11000 && (fenced as Set<string>).has(String(waiting.response._id))) this.storeAgain(waiting);
       else if (error.code === 11000) waiting.resolve('duplicate');
       else waiting.reject(Object.assign(new Error(error.errmsg ?? 'the response could not be stored'), { code: error.code }));
     }
     return undefined;
+  }
+
+  /** Of these ids, those held by a tombstone: an earlier post of the same form that was never stored. */
+  private async fencedIds(ids: Types.ObjectId[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const holders = await this.models.Response.collection.find({ _id: { $in: ids } }, { projection: { survey: 1 } }).toArray();
+    return new Set(holders.filter((holder) => String(holder.survey) === String(VOID_SURVEY)).map((holder) => String(holder._id)));
+  }
+
+  private storeAgain(waiting: Waiting): void {
+    const generation = waiting.generation + 1;
+    if (generation >= MAX_ID_GENERATIONS) {
+      waiting.reject(new Error('the form was posted too many times without being stored'));
+      return;
+    }
+    const response = { ...waiting.response, _id: this.options.idFor(waiting.survey._id, waiting.response.submissionId, generation) };
+    this.store(waiting.survey, response, generation).then(waiting.resolve, waiting.reject);
   }
 }

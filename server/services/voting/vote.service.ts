@@ -18,7 +18,7 @@ import type { FormTokenPayload, FormTokens } from './form-token.js';
 import type { InvitationCodes } from './invitation-codes.js';
 import type { Receipts } from './receipt.js';
 import type { RefusalCounter } from './refusal-counter.js';
-import { responseIdFor } from './response-id.js';
+import { MAX_ID_GENERATIONS, responseIdFor } from './response-id.js';
 import type { ResponseStore, StoreOutcome } from './response-store.js';
 import { effectiveStatus } from './survey-availability.js';
 import type { PublishedSurvey } from './survey-directory.js';
@@ -200,7 +200,13 @@ export class VoteService {
 
   /** One `_id` read (a query on submissionId would read every response on FerretDB, for every replay). */
   private async isStored(survey: Pick<Survey, '_id'>, submissionId: string): Promise<boolean> {
-    return (await this.models.Response.exists({ _id: responseIdFor(this.options.secret, survey._id, submissionId) })) !== null;
+    for (let generation = 0; generation < MAX_ID_GENERATIONS; generation += 1) {
+      const holder = await this.models.Response.findById(responseIdFor(this.options.secret, survey._id, submissionId, generation), { survey: 1 }).lean();
+      if (!holder) return false;
+      // A tombstone: that post was never stored, a later one of the same form may have been.
+      if (String(holder.survey) === String(survey._id)) return true;
+    }
+    return false;
   }
 
   /** Counted votes plus those stored but still on their way into the tally. */
