@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Config } from './config/index.js';
 import type { DatabaseConnection } from './db/connect.js';
+import { DatabaseHealth } from './db/database-health.js';
 import type { RunningDatabase } from './db/running-database.js';
 import { I18n } from './i18n/i18n.js';
 import type { Logger } from './logging/logger.js';
@@ -42,6 +43,7 @@ export interface Container {
   logger: Logger;
   database: DatabaseConnection;
   runningDatabase: Pick<RunningDatabase, 'kind' | 'description'>;
+  health: DatabaseHealth;
   models: Models;
   i18n: I18n;
   views: ViewRenderer;
@@ -97,7 +99,8 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const writeConcern = input.database.capabilities.voteWriteConcern;
   const tallies = new TallyService(models);
   const tallyWriter = new TallyWriter(models, { writeConcern, logger, flushIntervalMs: config.tallyFlushMs });
-  const bureaus = new BureauService(models);
+  const health = new DatabaseHealth(input.database.connection, { logger, timeoutMs: config.dbTimeoutMs });
+  const bureaus = new BureauService(models, health);
   const surveys = new SurveyService(models, tallies);
   const answerValidators = new AnswerValidatorCache(parts.ajv);
   const tokens = new FormTokens(config.secret);
@@ -106,9 +109,9 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const voteRateLimiter = new VoteRateLimiter({ limit: config.voteRateLimit, windowSeconds: config.voteRateWindowSeconds });
   const codes = new InvitationCodes(models, config.secret);
   const passwordPolicy = new PasswordPolicy();
-  const directory = new SurveyDirectory(models);
+  const directory = new SurveyDirectory(models, health);
   const audit = new AuditLog(models, logger);
-  const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter });
+  const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter, health });
   const responses = new ResponseStore(models, tallyWriter, { writeConcern, logger });
   const votes = new VoteService(
     models,
@@ -117,6 +120,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   );
   return {
     ...input,
+    health,
     models,
     i18n: parts.i18n,
     views: parts.views,

@@ -32,10 +32,17 @@ export async function connectDatabase(uri: string, timeoutMs: number): Promise<D
     bufferCommands: false,
     autoIndex: false,
     autoCreate: false,
+    // A hung server (alive but not answering) is noticed by the monitor: its hello times out after
+    // connectTimeoutMS, and the pool then interrupts every operation in flight (PoolClearedOnNetworkError,
+    // a 503). Checked every 500 ms (the driver's minimum), a request waits at most the timeout + 0.5 s.
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
+    heartbeatFrequencyMS: 500,
+    // Waiting for a free connection is bounded like the rest: a pool held by a hung server gives a 503.
+    waitQueueTimeoutMS: timeoutMs,
+    // Not the request timeout: a long export or a filtered dashboard on FerretDB legitimately waits seconds
+    // for one batch. A hung server is caught by the monitor above instead.
     socketTimeoutMS: 30_000,
-    heartbeatFrequencyMS: 2_000,
     maxPoolSize: 50,
   });
   await connection.asPromise();
