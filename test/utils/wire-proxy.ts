@@ -89,8 +89,9 @@ export async function startWireProxy(serverUri: string): Promise<WireProxy> {
   const sockets = new Set<net.Socket>();
   let open = 0;
   const faulted = new Set<net.Socket>();
-  /** The latest reply seen for each command name/collection, to answer a request with one meant for another. */
-  const recentReplies: Array<{ command: WireCommand; reply: Buffer }> = [];
+  /** The latest reply seen for each command and collection, to answer a request with one meant for another. */
+  const recentReplies = new Map<string, { command: WireCommand; reply: Buffer; at: number }>();
+  let replies = 0;
   const proxy: WireProxy = {
     uri: '',
     faults: [],
@@ -131,16 +132,14 @@ export async function startWireProxy(serverUri: string): Promise<WireProxy> {
         }
         const next = proxy.faults[0];
         let fault: WireFault | undefined;
-        if (command && next?.when(command)) {
+        const stale = next?.kind === 'desync' ? [...recentReplies.values()].filter((r) => next.staleFrom(r.command)).sort((a, b) => b.at - a.at)[0] : undefined;
+        // A desync needs an earlier reply to answer with; until there is one, the fault waits.
+        if (command && next?.when(command) && (next.kind !== 'desync' || stale)) {
           fault = proxy.faults.shift();
           proxy.injected += 1;
           faulted.add(client);
         }
-        if (fault?.kind === 'desync') {
-          const stale = [...recentReplies].reverse().find((r) => fault.staleFrom(r.command));
-          if (stale) client.write(readdressed(stale.reply, requestId));
-          else throw new Error('desync fault: no earlier reply to answer with');
-        }
+        if (fault?.kind === 'desync' && stale) client.write(readdressed(stale.reply, requestId));
         if (waiting.length > 0 && !fault) proxy.pipelinedRequests += 1;
         waiting.push({ requestId, command, fault });
         upstream.write(message);
@@ -153,8 +152,8 @@ export async function startWireProxy(serverUri: string): Promise<WireProxy> {
         const request = waiting.shift();
         if (!request || reply.readInt32LE(8) !== request.requestId) proxy.mismatchedReplies += 1;
         if (request?.command) {
-          recentReplies.push({ command: request.command, reply: Buffer.from(reply) });
-          if (recentReplies.length > 50) recentReplies.shift();
+          replies += 1;
+          recentReplies.set(`${request.command.name}:${request.command.collection}`, { command: request.command, reply: Buffer.from(reply), at: replies });
         }
         client.write(request?.fault?.kind === 'garble' ? garbled(reply) : reply);
       }),
