@@ -40,6 +40,11 @@ export async function connectDatabase(uri: string, timeoutMs: number): Promise<D
     heartbeatFrequencyMS: 500,
     // Waiting for a free connection is bounded like the rest: a pool held by a hung server gives a 503.
     waitQueueTimeoutMS: timeoutMs,
+    // An operation interrupted that way would otherwise be tried again, waiting for the server another
+    // serverSelectionTimeoutMS: twice the timeout in all. Minyi's writes are idempotent by their keys and
+    // its requests are cheap to repeat, so the resident's retry (told by Retry-After) replaces the driver's.
+    retryReads: false,
+    retryWrites: false,
     // Not the request timeout: a long export or a filtered dashboard on FerretDB legitimately waits seconds
     // for one batch. A hung server is caught by the monitor above instead.
     socketTimeoutMS: 30_000,

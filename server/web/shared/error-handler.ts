@@ -24,7 +24,7 @@ export function errorHandler(deps: { views: ViewRenderer; i18n: I18n; logger: Lo
     const requestId = String(res.locals.requestId ?? '');
     const logEntry = { reqId: requestId, method: req.method, path: req.path, status: error.status, code: error.code };
     if (error.status >= 500 && error.code !== 'service_unavailable') deps.logger.error({ ...logEntry, err: rawError }, 'unhandled error');
-    else if (error.status >= 500) deps.logger.warn({ ...logEntry, cause: (rawError as Error)?.message }, 'database unavailable');
+    else if (error.status >= 500) deps.logger.warn({ ...logEntry, cause: ((error.cause as Error | undefined) ?? (rawError as Error))?.message }, 'database unavailable');
     else deps.logger.info(logEntry, 'request refused');
 
     if (res.headersSent) return next(rawError);
