@@ -36,6 +36,8 @@ const UNAVAILABLE_NAMES = new Set([
   'MongoWaitQueueTimeoutError',
   'MongoExpiredSessionError',
   'MongoOperationTimeoutError',
+  // DatabaseHealth closed the connection to reset the pool after an untrusted reply.
+  'PoolResetError',
 ]);
 
 /** A reply the driver could not make sense of: the connection it came on is not to be trusted any more. */

@@ -36,8 +36,16 @@ export interface DatabaseHealthOptions {
 }
 
 interface DriverPool {
-  clear(options: { interruptInUseConnections?: boolean }): void;
-  ready(): void;
+  generation: number;
+  checkedOut: Set<{ generation: number; onError(error: Error): void }>;
+}
+
+/** What an operation in flight gets when resetPool() closes its connection; a read of ours is tried again. */
+export class PoolResetError extends Error {
+  constructor() {
+    super('The connection was closed to reset the pool after an untrusted reply.');
+    this.name = 'PoolResetError';
+  }
 }
 
 export class DatabaseHealth {
@@ -72,6 +80,8 @@ export class DatabaseHealth {
         problem = wrong;
         cause = new UntrustedReadError(what, wrong);
       } catch (error) {
+        // A read interrupted by a reset that another request's bad reply caused: the server is fine, ask again.
+        if (attempt === 1 && isPoolReset(error)) continue;
         if (isDatabaseUnavailable(error)) {
           this.recordFault(`${what}: ${(error as Error).message}`);
           if (error && typeof error === 'object') this.handled.add(error);
@@ -105,20 +115,26 @@ export class DatabaseHealth {
   }
 
   /**
-   * Drops every connection of the pool, those in use included (their operations fail and are retried once by
-   * the driver on a new connection), and lets new ones open at once. mongoose 9 and driver 7 offer no public
-   * call for this: closing and reopening the client would break every holder of it (the session store too).
+   * Drops every connection of the pool: those in use fail their operation at once (a read of ours is then
+   * tried again), idle ones are closed when next taken. The pool is not paused, so requests waiting for a
+   * connection keep waiting instead of failing. mongoose 9 and driver 7 offer no public call for this
+   * (pool.clear() pauses the pool and fails its wait queue; closing and reopening the client would break
+   * every holder of it, the session store too), hence the driver's pool fields, checked here.
    */
   resetPool(reason: string): void {
     const client = this.connection.getClient() as unknown as { topology?: { s?: { servers?: Map<string, { pool?: DriverPool }> } } };
-    const servers = client.topology?.s?.servers;
-    if (!servers) {
+    const pools = [...(client.topology?.s?.servers?.values() ?? [])].map((server) => server.pool);
+    if (pools.length === 0 || pools.some((pool) => typeof pool?.generation !== 'number' || !(pool.checkedOut instanceof Set))) {
       this.options.logger.error({ reason }, 'database connection pool could not be reset: driver internals changed');
       return;
     }
-    for (const server of servers.values()) {
-      server.pool?.clear({ interruptInUseConnections: true });
-      server.pool?.ready();
+    for (const pool of pools as DriverPool[]) {
+      const oldGeneration = pool.generation;
+      // Connections of an older generation are stale: destroyed when checked in or next checked out.
+      pool.generation += 1;
+      for (const connection of pool.checkedOut) {
+        if (connection.generation <= oldGeneration) connection.onError(new PoolResetError());
+      }
     }
     this.resets += 1;
     this.options.logger.warn({ reason, resets: this.resets }, 'database connection pool reset after an untrusted reply');
@@ -163,6 +179,13 @@ export class DatabaseHealth {
   stats(): { faults: number; resets: number } {
     return { faults: this.faults, resets: this.resets };
   }
+}
+
+function isPoolReset(error: unknown): boolean {
+  for (let e = error as { name?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth += 1) {
+    if (e.name === 'PoolResetError') return true;
+  }
+  return false;
 }
 
 /** Checks shared by the reads of several services. */

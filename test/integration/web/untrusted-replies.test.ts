@@ -56,6 +56,13 @@ describe('a reply that cannot be parsed', () => {
     expect(t.container.health.stats().resets).toBe(resets + 1);
   });
 
+  it('the reset does not fail the reads of other requests in flight', async () => {
+    proxy.faults = [{ kind: 'garble', when: findIn('surveys') }];
+    const pages = await Promise.all(Array.from({ length: 16 }, (_, i) => request(t.app).get(i % 2 ? surveyPath : `/b/${bureauSlug}`)));
+    expect(proxy.faults).toHaveLength(0);
+    expect(pages.map((res) => res.status)).toEqual(pages.map(() => 200));
+  });
+
   it('twice in a row: 503 with Retry-After, never a 500; /healthz says so; the next request is served', async () => {
     proxy.faults = [
       { kind: 'garble', when: findIn('surveys') },
