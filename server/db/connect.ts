@@ -38,8 +38,10 @@ export async function connectDatabase(uri: string, timeoutMs: number): Promise<D
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
     heartbeatFrequencyMS: 500,
-    // Waiting for a free connection is bounded like the rest: a pool held by a hung server gives a 503.
-    waitQueueTimeoutMS: timeoutMs,
+    // A hung server fails the requests waiting for a connection as soon as the monitor clears the pool. A busy
+    // one (a burst of votes each scanning a collection on FerretDB) only makes them queue: that wait is
+    // bounded generously, as a last resort, not by the timeout (200 racing votes then got 503s).
+    waitQueueTimeoutMS: timeoutMs * 10,
     // An operation interrupted that way would otherwise be tried again, waiting for the server another
     // serverSelectionTimeoutMS: twice the timeout in all. Minyi's writes are idempotent by their keys and
     // its requests are cheap to repeat, so the resident's retry (told by Retry-After) replaces the driver's.
