@@ -47,7 +47,7 @@ export function createApp(container: Container): Express {
   app.use(cookieParser(config.secret));
   app.use(negotiateLocale(i18n, { secureCookies: https }));
 
-  app.get('/healthz', healthController({ database: container.database, runningDatabase: container.runningDatabase, timeoutMs: config.dbTimeoutMs }));
+  app.get('/healthz', healthController({ database: container.database, health: container.health, runningDatabase: container.runningDatabase }));
   app.get('/', homeController({ bureaus: container.bureaus, views }));
   app.get('/b/:bureau', bureauController({ directory: container.directory, surveys: container.surveys, views }));
   const survey = surveyController({ directory: container.directory, votes: container.votes, tokens: container.tokens, receipts: container.receipts, views, i18n, pageCache: container.pageCache, secureCookies: https });
@@ -72,6 +72,6 @@ export function createApp(container: Container): Express {
   app.use('/api/v1', apiRoutes(container, [session.sessions, session.currentUser]));
 
   app.use(notFound);
-  app.use(errorHandler({ views, i18n, logger }));
+  app.use(errorHandler({ views, i18n, logger, health: container.health }));
   return app;
 }

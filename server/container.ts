@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Config } from './config/index.js';
 import type { DatabaseConnection } from './db/connect.js';
+import { DatabaseHealth } from './db/database-health.js';
 import type { RunningDatabase } from './db/running-database.js';
 import { I18n } from './i18n/i18n.js';
 import type { Logger } from './logging/logger.js';
@@ -46,6 +47,7 @@ export interface Container {
   logger: Logger;
   database: DatabaseConnection;
   runningDatabase: Pick<RunningDatabase, 'kind' | 'description'>;
+  health: DatabaseHealth;
   models: Models;
   i18n: I18n;
   views: ViewRenderer;
@@ -103,8 +105,9 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const writeConcern = input.database.capabilities.voteWriteConcern;
   const tallies = new TallyService(models, { writeConcern, logger });
   const tallyWriter = new TallyWriter(models, tallies, { writeConcern, logger, flushIntervalMs: config.tallyFlushMs });
-  const bureaus = new BureauService(models);
-  const surveys = new SurveyService(models, tallies);
+  const health = new DatabaseHealth(input.database.connection, { logger, timeoutMs: config.dbTimeoutMs });
+  const bureaus = new BureauService(models, health);
+  const surveys = new SurveyService(models, tallies, health);
   const answerValidators = new AnswerValidatorCache(parts.ajv);
   const tokens = new FormTokens(config.secret);
   const receipts = new Receipts(config.secret);
@@ -112,9 +115,9 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const voteRateLimiter = new VoteRateLimiter({ limit: config.voteRateLimit, windowSeconds: config.voteRateWindowSeconds });
   const codes = new InvitationCodes(models, config.secret);
   const passwordPolicy = new PasswordPolicy();
-  const directory = new SurveyDirectory(models);
+  const directory = new SurveyDirectory(models, health);
   const audit = new AuditLog(models, logger);
-  const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter, devices: new KnownDevices(config.secret), audit });
+  const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter, devices: new KnownDevices(config.secret), audit, health });
   const responses = new ResponseStore(models, tallyWriter, { writeConcern, logger, idFor: (survey, submissionId, generation) => responseIdFor(config.secret, survey, submissionId, generation) });
   const refusals = new RefusalCounter();
   const votes = new VoteService(
@@ -124,6 +127,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   );
   return {
     ...input,
+    health,
     models,
     i18n: parts.i18n,
     views: parts.views,

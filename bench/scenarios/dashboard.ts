@@ -4,9 +4,10 @@
  * the same page at the smallest. Responses are generated straight into the database (bench/generate-responses.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { DatabaseHealth } from '../../server/db/database-health.js';
+import { createLogger } from '../../server/logging/logger.js';
 import type { SurveyResponse } from '../../server/models/response.model.js';
 import { AccountService } from '../../server/services/accounts/account.service.js';
-import { createLogger } from '../../server/logging/logger.js';
 import { AuditLog } from '../../server/services/audit/audit-log.js';
 import { KnownDevices } from '../../server/services/accounts/known-devices.js';
 import { PasswordHasher } from '../../server/services/accounts/password-hasher.js';
@@ -64,7 +65,7 @@ export async function measureDashboard(ctx: BenchContext): Promise<Figure[]> {
   const target = await findTarget(models, BUREAU, SURVEY);
   const { bureau, survey } = target;
   const district = bureau.districts.some((d) => d.id === FILTER_DISTRICT) ? FILTER_DISTRICT : bureau.districts[0]!.id;
-  const accounts = new AccountService(models, { policy: new PasswordPolicy(), hasher: new PasswordHasher(), rateLimiter: new RateLimiter(models), devices: new KnownDevices(BENCH_SECRET), audit: new AuditLog(models, createLogger('silent')) });
+  const accounts = new AccountService(models, { policy: new PasswordPolicy(), hasher: new PasswordHasher(), rateLimiter: new RateLimiter(models), devices: new KnownDevices(BENCH_SECRET), audit: new AuditLog(models, createLogger('silent')), health: new DatabaseHealth(models.User.db, { logger: createLogger('silent'), timeoutMs: 3000 }) });
   const email = `dashboard-${randomBytes(4).toString('hex')}@${bureau.slug}.bench`;
   const password = `bench-${randomBytes(12).toString('base64url')}`;
   await accounts.create({ email, name: 'Dashboard bench', password, roles: [{ role: 'manager', bureau: bureau._id }] });

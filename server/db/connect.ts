@@ -32,10 +32,24 @@ export async function connectDatabase(uri: string, timeoutMs: number): Promise<D
     bufferCommands: false,
     autoIndex: false,
     autoCreate: false,
+    // A hung server (alive but not answering) is noticed by the monitor: its hello times out after
+    // connectTimeoutMS, and the pool then interrupts every operation in flight (PoolClearedOnNetworkError,
+    // a 503). Checked every 500 ms (the driver's minimum), a request waits at most the timeout + 0.5 s.
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
+    heartbeatFrequencyMS: 500,
+    // A hung server fails the requests waiting for a connection as soon as the monitor clears the pool. A busy
+    // one (a burst of votes each scanning a collection on FerretDB) only makes them queue: that wait is
+    // bounded generously, as a last resort, not by the timeout (200 racing votes then got 503s).
+    waitQueueTimeoutMS: timeoutMs * 10,
+    // An operation interrupted that way would otherwise be tried again, waiting for the server another
+    // serverSelectionTimeoutMS: twice the timeout in all. Minyi's writes are idempotent by their keys and
+    // its requests are cheap to repeat, so the resident's retry (told by Retry-After) replaces the driver's.
+    retryReads: false,
+    retryWrites: false,
+    // Not the request timeout: a long export or a filtered dashboard on FerretDB legitimately waits seconds
+    // for one batch. A hung server is caught by the monitor above instead.
     socketTimeoutMS: 30_000,
-    heartbeatFrequencyMS: 2_000,
     maxPoolSize: 50,
   });
   await connection.asPromise();

@@ -52,6 +52,8 @@ export async function startFerretdb(options: FerretdbOptions): Promise<RunningDa
       child = undefined;
       if (!proc || proc.exitCode !== null || proc.signalCode !== null) return resolve();
       const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      // A paused server would never see the SIGTERM.
+      proc.kill('SIGCONT');
       proc.once('exit', () => {
         clearTimeout(timer);
         resolve();
@@ -79,6 +81,12 @@ export async function startFerretdb(options: FerretdbOptions): Promise<RunningDa
     async restart() {
       await terminate('SIGTERM');
       await launch();
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
     },
   };
 }

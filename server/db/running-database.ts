@@ -13,4 +13,7 @@ export interface RunningDatabase {
   /** Kills an embedded server abruptly, for fault tests; restart() brings it back on the same port and data. */
   kill?(): Promise<void>;
   restart?(): Promise<void>;
+  /** Freezes an embedded server (SIGSTOP) without closing its sockets, for fault tests: a hung database; resume() thaws it. */
+  pause?(): void;
+  resume?(): void;
 }

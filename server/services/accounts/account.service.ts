@@ -1,5 +1,7 @@
 /** Staff accounts: creation with a password policy, sign-in with throttling, role grants. */
 import type { Types } from 'mongoose';
+import type { DatabaseHealth } from '../../db/database-health.js';
+import { userProblem } from '../../db/record-checks.js';
 import { ConflictError, RateLimitedError, ValidationError } from '../../errors/index.js';
 import type { Models } from '../../models/index.js';
 import type { Role, RoleGrant, User } from '../../models/user.model.js';
@@ -35,7 +37,7 @@ export function toPrincipal(user: Pick<User, '_id' | 'email' | 'name' | 'roles'>
 export class AccountService {
   constructor(
     private readonly models: Models,
-    private readonly deps: { policy: PasswordPolicy; hasher: PasswordHasher; rateLimiter: RateLimiter; devices: KnownDevices; audit: AuditLog },
+    private readonly deps: { policy: PasswordPolicy; hasher: PasswordHasher; rateLimiter: RateLimiter; devices: KnownDevices; audit: AuditLog; health: DatabaseHealth },
   ) {}
 
   /** What is wrong with a new account's email, name or password, in words; empty when nothing is. */
@@ -89,7 +91,11 @@ export class AccountService {
       }
       slots.push(slot.slotId);
     }
-    const user = await this.models.User.findOne({ email }).lean<User>();
+    const user = await this.deps.health.read(
+      'sign-in account',
+      () => this.models.User.findOne({ email }).lean<User>(),
+      (u) => (u ? userProblem(u, { email, withPassword: true }) : undefined),
+    );
     const valid = user && !user.disabled ? await this.deps.hasher.verify(user.passwordHash, password) : (await this.deps.hasher.verifyNothing(password), false);
     if (!valid || !user) return { ok: false };
     await Promise.all(slots.map((slot) => this.deps.rateLimiter.release(slot)));
@@ -108,7 +114,11 @@ export class AccountService {
 
   async findPrincipal(id: string): Promise<Principal | null> {
     if (!/^[0-9a-f]{24}$/.test(id)) return null;
-    const user = await this.models.User.findById(id, { email: 1, name: 1, roles: 1, disabled: 1 }).lean<User>();
+    const user = await this.deps.health.read(
+      'session account',
+      () => this.models.User.findById(id, { email: 1, name: 1, roles: 1, disabled: 1 }).lean<User>(),
+      (u) => (u ? userProblem(u, { id }) : undefined),
+    );
     return user && !user.disabled ? toPrincipal(user) : null;
   }
 

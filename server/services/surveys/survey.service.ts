@@ -3,6 +3,8 @@ import type { Models } from '../../models/index.js';
 import type { Survey, SurveyStatus } from '../../models/survey.model.js';
 import type { SurveyDefinition } from '../../models/survey-definition.types.js';
 import type { TallyService } from '../tallies/tally.service.js';
+import type { DatabaseHealth } from '../../db/database-health.js';
+import { listProblem, surveyProblem } from '../../db/record-checks.js';
 
 export interface CreateSurveyOptions {
   template?: string | null;
@@ -15,6 +17,7 @@ export class SurveyService {
   constructor(
     private readonly models: Models,
     private readonly tallies: TallyService,
+    private readonly health: DatabaseHealth,
   ) {}
 
   /** Stores an already validated definition as a survey of the bureau, with its empty tally. */
@@ -37,9 +40,12 @@ export class SurveyService {
   }
 
   async listForBureau(bureauId: Types.ObjectId, statuses: SurveyStatus[]): Promise<Survey[]> {
-    return this.models.Survey.find({ bureau: bureauId, status: { $in: statuses } })
-      .sort({ opensAt: -1, _id: -1 })
-      .lean<Survey[]>();
+    const wanted = new Set<string>(statuses);
+    return this.health.read(
+      'surveys of a bureau',
+      () => this.models.Survey.find({ bureau: bureauId, status: { $in: statuses } }).sort({ opensAt: -1, _id: -1 }).lean<Survey[]>(),
+      (surveys) => listProblem(surveys, (survey) => surveyProblem(survey, { bureau: bureauId }) ?? (wanted.has(survey.status) ? undefined : 'survey of another status')),
+    );
   }
 
   async findBySlug(bureauId: Types.ObjectId, slug: string): Promise<Survey | null> {

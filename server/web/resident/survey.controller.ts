@@ -98,7 +98,8 @@ export function surveyController(deps: SurveyControllerDeps) {
       return deps.views.render('pages/resident/survey', { ...model, locale, languageLinks: languageLinks(surveyPath(bureau, survey), locale) });
     };
     const values = { [TOKEN_SLOT]: token, [CODE_SLOT]: escapeAttribute(code) };
-    const key = `form:${String(survey._id)}:${survey.revision}:${String(survey.updatedAt?.getTime())}:${locale}`;
+    // The bureau's name and districts are on the page too: an edit of either, here or in another process, is a new key.
+    const key = `form:${String(survey._id)}:${survey.revision}:${String(survey.updatedAt?.getTime())}:${String(bureau.updatedAt?.getTime())}:${locale}`;
     const page = onlyQueryKeys(req, ['lang']) ? deps.pageCache.getOrRender(key, render).fill(values) : Buffer.from(render().replace(TOKEN_SLOT, token).replace(CODE_SLOT, values[CODE_SLOT]!));
     // The busiest page: its headers are written directly (res.send would inspect the body to find them).
     res.setHeader('Cache-Control', 'no-store');
@@ -190,7 +191,7 @@ export function surveyController(deps: SurveyControllerDeps) {
     res.setHeader('Cache-Control', 'no-store');
     if (!onlyQueryKeys(req, ['lang', 'sig'])) return renderPage(deps.views, res, 'pages/resident/thanks', model(receipt), { locale });
     // Receipts and signatures are made of [0-9A-Z-] and base64url characters: nothing to escape.
-    const page = deps.pageCache.getOrRender(`thanks:${String(survey._id)}:${survey.revision}:${String(survey.updatedAt?.getTime())}:${status}:${locale}`, () =>
+    const page = deps.pageCache.getOrRender(`thanks:${String(survey._id)}:${survey.revision}:${String(survey.updatedAt?.getTime())}:${String(bureau.updatedAt?.getTime())}:${status}:${locale}`, () =>
       deps.views.render('pages/resident/thanks', { ...model(RECEIPT_SLOT), locale, languageLinks: languageLinks(`${surveyPath(bureau, survey)}/thanks/${RECEIPT_SLOT}?sig=${SIGNATURE_SLOT}`, locale) }),
     );
     res.type('html').send(page.fill({ [RECEIPT_SLOT]: receipt, [SIGNATURE_SLOT]: String(signature) }));

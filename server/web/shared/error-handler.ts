@@ -3,6 +3,7 @@
  * page, JSON or text as the client prefers. A failing template falls back to escaped plain HTML. Never a stack.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { DatabaseHealth } from '../../db/database-health.js';
 import { NotFoundError } from '../../errors/index.js';
 import type { I18n, Locale } from '../../i18n/i18n.js';
 import type { Logger } from '../../logging/logger.js';
@@ -15,13 +16,15 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundE
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export function errorHandler(deps: { views: ViewRenderer; i18n: I18n; logger: Logger }): ErrorRequestHandler {
+export function errorHandler(deps: { views: ViewRenderer; i18n: I18n; logger: Logger; health: Pick<DatabaseHealth, 'noteError'> }): ErrorRequestHandler {
   return (rawError, req, res, next) => {
     const error = toAppError(rawError);
+    // /healthz reports the faults requests meet; an unreadable reply also gets the pool reset.
+    if (error.code === 'service_unavailable') deps.health.noteError(error.cause ?? rawError);
     const requestId = String(res.locals.requestId ?? '');
     const logEntry = { reqId: requestId, method: req.method, path: req.path, status: error.status, code: error.code };
     if (error.status >= 500 && error.code !== 'service_unavailable') deps.logger.error({ ...logEntry, err: rawError }, 'unhandled error');
-    else if (error.status >= 500) deps.logger.warn({ ...logEntry, cause: (rawError as Error)?.message }, 'database unavailable');
+    else if (error.status >= 500) deps.logger.warn({ ...logEntry, cause: ((error.cause as Error | undefined) ?? (rawError as Error))?.message }, 'database unavailable');
     else deps.logger.info(logEntry, 'request refused');
 
     if (res.headersSent) return next(rawError);

@@ -1,18 +1,6 @@
 /** Maps errors thrown by Express, body parsers, mongoose and the driver onto AppErrors; anything else is a 500. */
+import { isDatabaseFault } from '../../db/database-faults.js';
 import { AppError, BadRequestError, ConflictError, PayloadTooLargeError, ServiceUnavailableError } from '../../errors/index.js';
-
-const UNAVAILABLE_ERRORS = new Set([
-  'MongoServerSelectionError',
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoNotConnectedError',
-  'MongoTopologyClosedError',
-  'MongoPoolClearedError',
-  'MongoExpiredSessionError',
-  // FerretDB 1.24, under long scans or bulk inserts, now and then answers a find with a reply that has no
-  // cursor. Nothing was changed by it, so asking again later is safe.
-  'MongoUnexpectedServerResponseError',
-]);
 
 export class InternalError extends AppError {
   constructor(cause: unknown) {
@@ -30,13 +18,8 @@ export function toAppError(error: unknown): AppError {
     return new AppError(415, 'unsupported_media_type', 'Send the form as UTF-8.');
   }
   if (e?.name === 'URIError') return new BadRequestError('The address contains malformed percent-encoding.');
-  if (e?.name && UNAVAILABLE_ERRORS.has(e.name)) return new ServiceUnavailableError(5, { cause: error });
-  // A bulk insert that could not reach the server wraps the reason instead of being it.
-  const wrapped = e?.name === 'MongoBulkWriteError' ? ((error as { errorResponse?: { name?: string }; cause?: { name?: string } }).errorResponse ?? (error as { cause?: { name?: string } }).cause) : undefined;
-  if (wrapped?.name && UNAVAILABLE_ERRORS.has(wrapped.name)) return new ServiceUnavailableError(5, { cause: error });
-  if (e?.name === 'MongooseError' && /initial connection|buffering timed out|Connection was force closed|client was closed/i.test(e.message ?? '')) {
-    return new ServiceUnavailableError(5, { cause: error });
-  }
+  // Every driver and mongoose error for a database that is down, hung, or answered what cannot be read, wrapped or not.
+  if (isDatabaseFault(error)) return new ServiceUnavailableError(5, { cause: error });
   if (e?.code === 11000) {
     const field = Object.keys(e.keyPattern ?? {}).filter((key) => key !== 'survey' && key !== 'bureau').join(', ') || 'a unique field';
     return new ConflictError(`Another record already uses this ${field}.`, { details: { field }, cause: error });

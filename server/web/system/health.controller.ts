@@ -1,34 +1,29 @@
 import type { RequestHandler } from 'express';
 import type { DatabaseConnection } from '../../db/connect.js';
+import type { DatabaseHealth } from '../../db/database-health.js';
 import type { RunningDatabase } from '../../db/running-database.js';
 
-/** GET /healthz: 200 when the database answers a ping within its timeout, 503 otherwise; for probes and operators. */
-export function healthController(deps: { database: DatabaseConnection; runningDatabase: Pick<RunningDatabase, 'kind'>; timeoutMs: number }): RequestHandler {
+/**
+ * GET /healthz, for probes and operators: 200 when the database answers a round trip that proves it answers
+ * this request (DatabaseHealth.probe) and no database fault was seen in the last seconds; 503 otherwise.
+ */
+export function healthController(deps: { database: DatabaseConnection; health: Pick<DatabaseHealth, 'probe'>; runningDatabase: Pick<RunningDatabase, 'kind'> }): RequestHandler {
   return async (_req, res) => {
     const started = Date.now();
-    let state: 'up' | 'down' = 'down';
-    let error: string | undefined;
-    try {
-      const db = deps.database.connection.db;
-      if (!db || !deps.database.isConnected()) throw new Error('not connected');
-      await Promise.race([
-        db.command({ ping: 1 }),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('ping timed out')), deps.timeoutMs).unref()),
-      ]);
-      state = 'up';
-    } catch (e) {
-      error = (e as Error).message;
-    }
+    const probe = await deps.health.probe();
+    const state = probe.error === undefined ? 'up' : 'down';
     res.setHeader('Cache-Control', 'no-store');
-    res.status(state === 'up' ? 200 : 503).json({
-      status: state === 'up' ? 'ok' : 'unavailable',
+    if (!probe.healthy) res.setHeader('Retry-After', '5');
+    res.status(probe.healthy ? 200 : 503).json({
+      status: probe.healthy ? 'ok' : 'unavailable',
       database: {
         state,
         kind: deps.runningDatabase.kind,
         engine: deps.database.capabilities.isFerretdb ? 'ferretdb' : 'mongodb',
         replicaSet: deps.database.capabilities.isReplicaSet,
         latencyMs: Date.now() - started,
-        ...(error ? { error } : {}),
+        ...(probe.error ? { error: probe.error } : {}),
+        ...(probe.recentFault ? { recentFault: probe.recentFault } : {}),
       },
       uptimeSeconds: Math.round(process.uptime()),
     });
