@@ -113,5 +113,5 @@ describe('a manager launches a survey', () => {
     expect(stored).toHaveLength(1);
     expect((stored[0]!.answers.q2 as string[]).length).toBe(2);
     expect(stored[0]!.answers.q3).toBe(1);
-  }, scaled(120_000));
+  }, scaled(240_000));
 });

@@ -1,12 +1,14 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBureauWithSurvey } from '../../utils/resident.js';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
 import { withinScaled } from '../../utils/time.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp();
-  await t.container.demo.seedIfEmpty();
+  // Something to list (the demo data would do too, but takes minutes to seed on a busy machine).
+  await createBureauWithSurvey(t.container);
   await t.container.database.close();
 });
 afterAll(async () => t?.close());

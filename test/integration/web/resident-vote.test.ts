@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { BSON } from 'mongodb';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Survey } from '../../../server/models/survey.model.js';
 import { hashClientAddress } from '../../../server/services/voting/client-address.js';
+import { dumpDatabase } from '../../utils/database-dump.js';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
 import { withinScaled } from '../../utils/time.js';
 import { createBureauWithSurvey, encodeForm, expectStatus, formTokenIn, newAgent, openForm, validFields, vote } from '../../utils/resident.js';
@@ -307,14 +307,6 @@ describe('minimum fill time and rate limit', () => {
 });
 
 describe('client addresses', () => {
-  /** Every document of every collection of the app's database, as Extended JSON (binary values in base64). */
-  async function dumpDatabase(app: TestApp): Promise<string> {
-    const db = app.container.database.connection.db!;
-    const lines: string[] = [];
-    for (const { name } of await db.listCollections().toArray()) lines.push(`${name}: ${BSON.EJSON.stringify(await db.collection(name).find().toArray())}`);
-    return lines.join('\n');
-  }
-
   it('stores no raw client address anywhere, only its salted hash on a confidential survey', async () => {
     // A documentation address (RFC 5737), sent through a trusted proxy header so it is the one Minyi sees.
     const address = '203.0.113.77';
