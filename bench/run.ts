@@ -8,7 +8,7 @@
  *   npm run bench -- --only page,vote --rounds 3 --duration 5
  *   npm run bench -- --only residents --profile residents   # with a CPU profile of Minyi during that part
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -73,7 +73,8 @@ function options(argv = process.argv.slice(2)): BenchOptions & { only: Set<Scena
 
 /** Starts the baselines' process beside Minyi and waits for its addresses. */
 async function startBaselines(fixture: BaselineFixture): Promise<{ urls: BaselineUrls; pid: number | undefined; stop(): void }> {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'minyi-baseline-')), 'fixture.json');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'minyi-baseline-'));
+  const file = path.join(dir, 'fixture.json');
   writeFileSync(file, JSON.stringify(fixture));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot(), 'bench', 'baseline-server.ts'), file], { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'inherit'] });
   if (child.pid) pinToCore(child.pid, MINYI_CORE);
@@ -86,7 +87,14 @@ async function startBaselines(fixture: BaselineFixture): Promise<{ urls: Baselin
     });
     child.once('exit', (code) => reject(new Error(`the baseline server exited (${code}): ${output}`)));
   });
-  return { urls, pid: child.pid, stop: () => child.kill() };
+  return {
+    urls,
+    pid: child.pid,
+    stop: () => {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function main(): Promise<number> {
@@ -170,6 +178,7 @@ async function main(): Promise<number> {
     await minyi?.stop();
     await connection.close();
     await db.stop();
+    rmSync(profileDir, { recursive: true, force: true });
   }
 }
 

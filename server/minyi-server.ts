@@ -37,7 +37,8 @@ export class MinyiServer {
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
-    private readonly options: { ephemeralDatabase?: boolean; print?: (line: string) => void } = {},
+    /** drainTimeoutMs: how long stopping waits for requests in flight (a test sets it beyond its own timeout to show stop never needs it). */
+    private readonly options: { ephemeralDatabase?: boolean; print?: (line: string) => void; drainTimeoutMs?: number } = {},
   ) {}
 
   async start(): Promise<StartedMinyi> {
@@ -82,12 +83,13 @@ export class MinyiServer {
 
     const server = http.createServer(createApp(container));
     server.keepAliveTimeout = 65_000;
-    const inFlight = trackInFlight(server);
+    const drainTimeoutMs = this.options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS;
+    const inFlight = trackInFlight(server, drainTimeoutMs);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.config.port, this.config.host, () => resolve());
     });
-    this.cleanups.push({ name: 'HTTP server', run: () => closeHttpServer(server, inFlight) });
+    this.cleanups.push({ name: 'HTTP server', run: () => closeHttpServer(server, inFlight, drainTimeoutMs) });
     phase('listening');
     this.logger.info({ ms: phases }, 'started');
     const { port } = server.address() as AddressInfo;
@@ -142,7 +144,7 @@ export class MinyiServer {
 }
 
 /** Counts requests being handled, including those whose client already hung up: their work still reaches the database. */
-function trackInFlight(server: http.Server): { count: () => number; idle: () => Promise<void> } {
+function trackInFlight(server: http.Server, drainTimeoutMs: number): { count: () => number; idle: () => Promise<void> } {
   let active = 0;
   let waiters: Array<() => void> = [];
   server.on('request', (_req, res: http.ServerResponse) => {
@@ -163,7 +165,7 @@ function trackInFlight(server: http.Server): { count: () => number; idle: () => 
       // The client hung up first: that does not stop the handler; give it until it writes, or the drain timeout.
       // (Only then a timer: one per request would keep every response alive for the whole timeout.)
       res.once('finish', finish);
-      setTimeout(finish, DRAIN_TIMEOUT_MS).unref();
+      setTimeout(finish, drainTimeoutMs).unref();
     });
   });
   return {
@@ -173,12 +175,12 @@ function trackInFlight(server: http.Server): { count: () => number; idle: () => 
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then cuts whatever is left after a timeout. */
-async function closeHttpServer(server: http.Server, inFlight: { idle: () => Promise<void> }): Promise<void> {
+async function closeHttpServer(server: http.Server, inFlight: { idle: () => Promise<void> }, drainTimeoutMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Requests still arriving on kept-alive connections are answered, and their connection closed after.
   server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.setHeader('Connection', 'close'));
   server.closeIdleConnections();
-  const timeout = new Promise<void>((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref());
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, drainTimeoutMs).unref());
   await Promise.race([Promise.all([closed, inFlight.idle()]), timeout]);
   server.closeAllConnections();
 }

@@ -95,8 +95,12 @@ function withCleanup(database: RunningDatabase, cleanup: () => void): RunningDat
   return {
     ...database,
     async stop() {
-      await stop();
-      cleanup();
+      try {
+        await stop();
+      } finally {
+        // A throwaway folder goes even when stopping the server failed.
+        cleanup();
+      }
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { characterCount } from '../../server/services/sharing/share-kit.js';
 import { launchBrowser, signInInBrowser, PHONE, screenshotPath, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
+import { scaled } from '../utils/time.js';
 import { createStaff, STAFF_PASSWORD } from '../utils/staff.js';
 
 let minyi: RunningMinyi;
@@ -112,5 +113,5 @@ describe('a manager launches a survey', () => {
     expect(stored).toHaveLength(1);
     expect((stored[0]!.answers.q2 as string[]).length).toBe(2);
     expect(stored[0]!.answers.q3).toBe(1);
-  }, 120_000);
+  }, scaled(240_000));
 });

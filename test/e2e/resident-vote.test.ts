@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Survey } from '../../server/models/survey.model.js';
 import { everyTypeDefinition, TEST_DISTRICTS } from '../fixtures/survey-definitions.js';
 import { launchBrowser, PHONE, screenshotPath, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
+import { scaled } from '../utils/time.js';
 
 const RECEIPT = /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/;
 const FORM_PATH = '/b/test-bureau/s/every-type';
@@ -109,7 +110,7 @@ async function touchDrag(page: Page, from: string, to: string): Promise<void> {
  * double tap and sends no click for it (also without this script). The margin covers taps delivered late on
  * a busy machine; a finger tapping a button again takes longer anyway.
  */
-const waitPastDoubleTap = (page: Page) => page.waitForTimeout(800);
+const waitPastDoubleTap = (page: Page) => page.waitForTimeout(scaled(800));
 
 /** A finger tapping one button twice, as a resident moving an item two places would. */
 async function tapTwice(page: Page, selector: string): Promise<void> {

@@ -1,11 +1,12 @@
 /** Runs `server/main.ts` as a real process: start-up banner, serving, Ctrl-C, and data surviving a restart. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../server/paths.js';
 import { portOpen } from '../utils/net.js';
+import { scaled } from '../utils/time.js';
 
 interface Running {
   child: ChildProcess;
@@ -13,17 +14,23 @@ interface Running {
   url: string;
 }
 
+/** Every Minyi this file started that may still run: a failed test stops them (and their database) in afterEach. */
+const started = new Set<ChildProcess>();
+
 async function startMinyi(dataDir: string): Promise<Running> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: projectRoot(),
     env: { ...process.env, PORT: '0', MINYI_DATA_DIR: dataDir, LOG_LEVEL: 'warn', MONGODB_URI: '', NODE_ENV: 'development' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.add(child);
+  child.once('exit', () => started.delete(child));
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in:\n${output}`)), 90_000);
+    // Compiling the server with tsx, building the demo data and hashing its passwords: minutes on a busy machine.
+    const timer = setTimeout(() => reject(new Error(`no ready line after ${scaled(180_000)} ms in:\n${output}`)), scaled(180_000));
     const check = () => {
       const match = /ready at (http:\/\/\S+)/.exec(output);
       if (match) {
@@ -37,12 +44,25 @@ async function startMinyi(dataDir: string): Promise<Running> {
   return { child, output: () => output, url };
 }
 
-const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+const exitOf = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+/** SIGTERM, not SIGKILL: Minyi then stops its embedded database too. */
+const stopAll = () => Promise.all([...started].map((child) => (child.kill('SIGTERM'), exitOf(child))));
+afterEach(stopAll);
 
 describe('npm start', () => {
   it('prints its database, serves demo data, stops cleanly on Ctrl-C, and keeps data across a restart', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'minyi-start-'));
+    try {
+      await startStopRestart(dataDir);
+    } finally {
+      await stopAll();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, scaled(420_000));
 
+  async function startStopRestart(dataDir: string): Promise<void> {
     const first = await startMinyi(dataDir);
     expect(first.output()).toMatch(/Database: (FerretDB 1\.24 \(SQLite\)|mongod).*data in /);
     expect(first.output()).toContain(dataDir);
@@ -66,7 +86,7 @@ describe('npm start', () => {
       second.child.kill('SIGTERM');
       expect(await exitOf(second.child)).toBe(0);
     }
-  }, 180_000);
+  }
 
   it('stops with a message naming the setting when the configuration is wrong', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
@@ -79,5 +99,5 @@ describe('npm start', () => {
     expect(await exitOf(child)).toBe(1);
     expect(stderr).toContain('Setting PORT must be a whole number');
     expect(stderr).not.toMatch(/\n\s+at /);
-  }, 30_000);
+  }, scaled(60_000));
 });

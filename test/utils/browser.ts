@@ -6,16 +6,29 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { projectRoot } from '../../server/paths.js';
 import { createTestApp, type TestApp } from './test-app.js';
+import { scaled } from './time.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-/** Headless Chromium that stays off the network: no updates, sync or background requests of its own. */
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
+/**
+ * Headless Chromium that stays off the network: no updates, sync or background requests of its own. Its
+ * contexts wait for pages and elements with timeouts scaled by MINYI_TEST_TIME_FACTOR.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
+    timeout: scaled(60_000),
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    context.setDefaultTimeout(scaled(30_000));
+    context.setDefaultNavigationTimeout(scaled(30_000));
+    return context;
+  };
+  return browser;
 }
 
 export interface RunningMinyi {

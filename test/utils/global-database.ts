@@ -1,4 +1,5 @@
 /** vitest globalSetup: one throwaway embedded database server per test run, found by the same resolver as npm start. */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { resolveDatabase } from '../../server/db/resolve-database.js';
@@ -24,6 +25,10 @@ export async function setup(project: TestProject): Promise<void> {
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stderr.write(`Tests use ${database.description}\n`);
+  // The throwaway folder (/tmp/minyi-db-*) goes with the run even when teardown does not get to run (the run
+  // was interrupted, or stopping the server failed); teardown removes it in the usual case.
+  const dataRoot = database.dataPath ? path.dirname(database.dataPath) : undefined;
+  if (dataRoot && path.basename(dataRoot).startsWith('minyi-db-')) process.once('exit', () => rmSync(dataRoot, { recursive: true, force: true }));
   project.provide('databaseUri', database.uri);
   project.provide('databaseKind', database.kind);
 }

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { Models } from '../../server/models/index.js';
 import type { everyTypeDefinition } from '../fixtures/survey-definitions.js';
+import { scaled } from './time.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Payloads, as the server should see them after decoding (encodeText makes them URL- and form-safe).
@@ -510,17 +511,35 @@ export function parseCsv(text: string): string[][] {
 }
 
 /**
- * fast-check settings for this suite: modest runs so CI stays quick, an overall time cap per property.
- * FUZZ_SEED replays a reported seed; FUZZ_FACTOR=10 runs ten times as many inputs for a deeper local hunt;
- * FUZZ_STATS=1 makes the resident and staff files print how many answers of each status each route gave.
+ * fast-check settings for this suite. Every property runs its full number of inputs, however slow the machine:
+ * no time limit quietly runs fewer (a per-test timeout, scaled by MINYI_TEST_TIME_FACTOR, catches a hang).
+ * One seed per test file, printed with the first property; MINYI_FUZZ_SEED=<seed> replays that run's inputs,
+ * and a failure also prints fast-check's seed and path of the smallest failing input.
+ * MINYI_FUZZ_FACTOR=10 runs ten times as many inputs for a deeper local hunt; FUZZ_STATS=1 makes the
+ * resident and staff files print how many answers of each status each route gave.
  */
-const FUZZ_FACTOR = Math.max(1, Number(process.env.FUZZ_FACTOR ?? 1) || 1);
+function fuzzSetting(name: string, parse: (value: number) => boolean): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!parse(value)) throw new Error(`${name} must be ${name.endsWith('SEED') ? 'a whole number' : 'a number of at least 1'}, not ${JSON.stringify(raw)}`);
+  return value;
+}
 
-/** Time for one test of this suite: generous, as the embedded database is slow on a busy 2-core machine. */
-export const FUZZ_TEST_TIMEOUT = 90_000 * FUZZ_FACTOR;
+const FUZZ_FACTOR = fuzzSetting('MINYI_FUZZ_FACTOR', (v) => Number.isFinite(v) && v >= 1) ?? 1;
+
+/** This run's seed: MINYI_FUZZ_SEED, or a new one (fast-check takes a 32-bit integer). */
+export const FUZZ_SEED = fuzzSetting('MINYI_FUZZ_SEED', Number.isSafeInteger) ?? Math.floor(Math.random() * 0x7fffffff);
+
+/** Time for one test of this suite: a hang detector, generous as the embedded database is slow on a busy 2-core machine. */
+export const FUZZ_TEST_TIMEOUT = scaled(180_000 * FUZZ_FACTOR);
+
+let seedPrinted = false;
 
 export function fuzzParameters(numRuns: number): fc.Parameters<unknown> {
-  const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
-  const factor = FUZZ_FACTOR;
-  return { numRuns: Math.round(numRuns * factor), ...(seed !== undefined ? { seed } : {}), interruptAfterTimeLimit: 25_000 * factor, markInterruptAsFailure: false, verbose: 1 };
+  if (!seedPrinted) {
+    seedPrinted = true;
+    console.log(`fuzz seed ${FUZZ_SEED} (replay with MINYI_FUZZ_SEED=${FUZZ_SEED}${FUZZ_FACTOR !== 1 ? ` MINYI_FUZZ_FACTOR=${FUZZ_FACTOR}` : ''})`);
+  }
+  return { numRuns: Math.round(numRuns * FUZZ_FACTOR), seed: FUZZ_SEED, verbose: 1 };
 }

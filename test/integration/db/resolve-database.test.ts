@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { NoDatabaseError, redactCredentials, resolveDatabase } from '../../../server/db/resolve-database.js';
 import { projectRoot } from '../../../server/paths.js';
 import { portOpen } from '../../utils/net.js';
+import { testTempDir } from '../../utils/temp-dir.js';
+import { scaled } from '../../utils/time.js';
 
 const uriPortOpen = (uri: string) => {
   const { hostname, port } = new URL(uri);
@@ -23,20 +24,23 @@ describe('resolveDatabase', () => {
 
   it('starts a throwaway embedded server that answers over the wire, and stops it with its files', async () => {
     const db = await resolveDatabase({ dataDir: '', embedded: 'auto', ephemeral: true, cacheDir: path.join(projectRoot(), '.cache'), databaseName: 'resolver_test' });
-    expect(['mongod', 'ferretdb']).toContain(db.kind);
-    expect(db.dataPath && existsSync(db.dataPath)).toBe(true);
-    const client = await MongoClient.connect(db.uri, { serverSelectionTimeoutMS: 3000 });
-    await client.db().collection('probe').insertOne({ ok: 1 });
-    expect(await client.db().collection('probe').countDocuments()).toBe(1);
-    await client.close();
-    await db.stop();
+    try {
+      expect(['mongod', 'ferretdb']).toContain(db.kind);
+      expect(db.dataPath && existsSync(db.dataPath)).toBe(true);
+      const client = await MongoClient.connect(db.uri, { serverSelectionTimeoutMS: scaled(10_000) });
+      await client.db().collection('probe').insertOne({ ok: 1 });
+      expect(await client.db().collection('probe').countDocuments()).toBe(1);
+      await client.close();
+    } finally {
+      await db.stop();
+    }
     await db.stop(); // safe twice
     expect(await uriPortOpen(db.uri)).toBe(false);
     expect(existsSync(path.dirname(db.dataPath!))).toBe(false);
   });
 
   it('keeps data with the engine that wrote it', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'minyi-engine-'));
+    const dataDir = testTempDir('minyi-engine-');
     mkdirSync(path.join(dataDir, 'ferretdb'));
     writeFileSync(path.join(dataDir, 'ferretdb', 'state.json'), '{}');
     const db = await resolveDatabase({ dataDir, embedded: 'auto', cacheDir: path.join(projectRoot(), '.cache') });
@@ -49,7 +53,7 @@ describe('resolveDatabase', () => {
   });
 
   it('names the three ways to get a database when none can be had', async () => {
-    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'minyi-cache-'));
+    const cacheDir = testTempDir('minyi-cache-');
     writeFileSync(path.join(cacheDir, 'mongod-download-failed.json'), JSON.stringify({ at: Date.now(), reason: 'no network' }));
     const attempt = resolveDatabase({ dataDir: '', embedded: 'mongod', ephemeral: true, cacheDir });
     await expect(attempt).rejects.toBeInstanceOf(NoDatabaseError);

@@ -12,7 +12,8 @@ const at = '/staff/b/test-bureau/surveys/every-type/export';
 
 beforeAll(async () => {
   t = await createTestApp({ MINYI_MIN_FILL_SECONDS: '0', MINYI_SMALL_CELL_MIN: '1' });
-  const { survey } = await createBureauWithSurvey(t.container);
+  // Confidential: its responses keep a hashed client address, which no export may show.
+  const { survey } = await createBureauWithSurvey(t.container, { mutate: (d) => { d.settings.anonymity = 'confidential'; } });
   expectStatus(await vote(newAgent(t.app), '/b/test-bureau/s/every-type', validFields({ advice: '=cmd|" /C calc"!A0', district: 'nanxun' })), 303);
   expectStatus(await vote(newAgent(t.app), '/b/test-bureau/s/every-type', validFields({ victim: 'yes', 'crime-kind': ['theft', 'other'], 'crime-kind.other': '诈骗，"电话"', district: 'wuxing' })), 303);
   await t.container.tallyWriter.drain();
@@ -20,6 +21,15 @@ beforeAll(async () => {
   analyst = await signedInAgent(t.app, 'analyst@test.cn');
 });
 afterAll(async () => t?.close());
+
+/** What the stored responses hold besides their answers: client hash, submission id and receipt, each set. */
+async function clientData(): Promise<string[]> {
+  const stored = await t.container.models.Response.find().lean();
+  expect(stored).toHaveLength(2);
+  const values = stored.flatMap((r) => [r.clientHash, r.submissionId, r.receipt]);
+  expect(values.every((v) => typeof v === 'string' && v.length >= 8)).toBe(true);
+  return values as string[];
+}
 
 describe('exports', () => {
   it('neutralises cells a spreadsheet would run as formulas', () => {
@@ -48,7 +58,7 @@ describe('exports', () => {
     expect(rows[2]![rows[0]!.indexOf('crime-kind.theft')]).toBe('1');
     expect(rows[2]![rows[0]!.indexOf('crime-kind.fraud')]).toBe('0');
     expect(rows[2]![rows[0]!.indexOf('crime-kind.other_text')]).toBe('诈骗，"电话"');
-    expect(text).not.toMatch(/clientHash|submissionId|receipt/);
+    for (const value of await clientData()) expect(text).not.toContain(value);
     expect(await t.container.models.AuditEntry.countDocuments({ action: 'export' })).toBeGreaterThanOrEqual(1);
   });
 
@@ -57,6 +67,9 @@ describe('exports', () => {
     const parsed = JSON.parse(json.text) as Array<{ district: string; answers: Record<string, unknown> }>;
     expect(parsed).toHaveLength(1);
     expect(parsed[0]).toMatchObject({ district: 'wuxing', answers: { victim: 'yes' } });
+    const everything = await analyst.get(`${at}/responses.json`).expect(200);
+    expect(JSON.parse(everything.text)).toHaveLength(2);
+    for (const value of await clientData()) expect(everything.text).not.toContain(value);
     const results = await analyst.get(`${at}/results.json`).expect(200);
     const table = JSON.parse(results.text) as { total: number; rows: Array<{ question: string; answer: string; count: number; share: number | null }> };
     expect(table.total).toBe(2);

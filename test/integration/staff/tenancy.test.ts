@@ -45,7 +45,17 @@ describe('tenancy', () => {
   });
 
   it("answers 404 to every bureau route of another bureau, for each method, and changes nothing", async () => {
-    const before = JSON.stringify(await t.container.models.Survey.find({}, { status: 1, revision: 1 }).sort({ _id: 1 }).lean());
+    // Everything a manager's form could change: surveys, staff, invitation codes, API tokens, bureaus.
+    const { Survey, User, InvitationCode, ApiToken, Bureau } = t.container.models;
+    const snapshot = async () =>
+      JSON.stringify({
+        surveys: await Survey.find({}, { status: 1, revision: 1, title: 1, questions: 1 }).sort({ _id: 1 }).lean(),
+        staff: await User.find({}, { email: 1, roles: 1, disabled: 1 }).sort({ _id: 1 }).lean(),
+        codes: await InvitationCode.find().sort({ _id: 1 }).lean(),
+        tokens: await ApiToken.find().sort({ _id: 1 }).lean(),
+        bureaus: await Bureau.find().sort({ _id: 1 }).lean(),
+      });
+    const before = await snapshot();
     const csrf = await managerOfA.csrf();
     const failures: string[] = [];
     for (const route of staffRoutes(t.app).filter((r) => r.path.includes(':bureau'))) {
@@ -58,7 +68,7 @@ describe('tenancy', () => {
       if (missing.status !== res.status) failures.push(`${url}: ${res.status} but ${missing.status} for a bureau that does not exist`);
     }
     expect(failures).toEqual([]);
-    expect(JSON.stringify(await t.container.models.Survey.find({}, { status: 1, revision: 1 }).sort({ _id: 1 }).lean())).toBe(before);
+    expect(await snapshot()).toBe(before);
     expect(await t.container.models.Survey.exists({ slug: 'intruder' })).toBeNull();
   });
 
@@ -69,7 +79,10 @@ describe('tenancy', () => {
     await planner.get('/staff/b/bureau-b/surveys/b-survey').expect(200);
     await planner.get('/staff/b/bureau-b/surveys/b-draft').expect(404);
     const list = await planner.get('/staff/b/bureau-b').expect(200);
+    expect(list.text).toContain('b-survey');
     expect(list.text).not.toContain('b-draft');
+    // The bureau's own staff see the draft on that page: the planner's list leaves it out.
+    expect((await analystOfB.get('/staff/b/bureau-b').expect(200)).text).toContain('b-draft');
     await planner.get('/staff/b/bureau-b/staff').expect(404);
   });
 

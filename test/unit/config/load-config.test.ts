@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, settingSpecs } from '../../../server/config/index.js';
+import { testTempDir } from '../../utils/temp-dir.js';
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'minyi-config-'));
+const tmp = () => testTempDir('minyi-config-');
 
 describe('loadConfig', () => {
   it('fills defaults and freezes the result', () => {

@@ -1,16 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSurveyTemplates, TemplateFileError } from '../../../../server/services/surveys/survey-templates.js';
 import { SurveyDefinitionValidator } from '../../../../server/services/surveys/survey-definition-validator.js';
 import { createAjv } from '../../../../server/services/validation/ajv.js';
 import { everyTypeDefinition } from '../../../fixtures/survey-definitions.js';
+import { testTempDir } from '../../../utils/temp-dir.js';
 
 const validator = new SurveyDefinitionValidator(createAjv());
 
 function folderWith(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'minyi-templates-'));
+  const dir = testTempDir('minyi-templates-');
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
   return dir;
 }
