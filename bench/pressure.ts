@@ -22,7 +22,7 @@
  * Exit code 0 when every check holds; speed is printed, never checked. See bench/README.md.
  */
 import os from 'node:os';
-import { reconcile, recount, waitUntilCounted, pendingVotes, type Counts } from './lib/fault-checks.js';
+import { pendingVotes, reconcile, recount, waitUntilCounted, type Counts } from './lib/fault-checks.js';
 import { databaseStalls, severalProcesses } from './lib/fault-phases.js';
 import { pinToCore, startMinyiProcess, type MinyiWithDatabase } from './lib/minyi-process.js';
 import { runPhases, type FaultSummary, type Phase, type PhaseContext } from './lib/phase-runner.js';

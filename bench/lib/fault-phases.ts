@@ -48,6 +48,17 @@ interface FaultSetup {
   pages: WatchedPage[];
   /** Everything the Minyi processes printed, to show why a request failed. */
   output(): string;
+  /** The Minyi processes that should be running once the fault is over. */
+  processes(): MinyiProcess[];
+}
+
+/** Whether every Minyi process is still running; a line on each one that is not, with its last words. */
+function stillRunning(processes: MinyiProcess[]): { up: boolean; detail: string } {
+  const gone = processes.filter((m) => m.child.exitCode !== null || m.child.signalCode !== null);
+  const detail = gone
+    .map((m) => `${m.url} exited (${m.child.exitCode ?? m.child.signalCode}); its last lines: ${m.output().trim().split('\n').slice(-6).join(' / ').slice(-1500)}`)
+    .join('; ');
+  return { up: gone.length === 0, detail: gone.length === 0 ? `all ${processes.length} running` : detail };
 }
 
 /** The distinct causes of the 5xx errors other than 503 that Minyi logged, for the report. */
@@ -74,7 +85,7 @@ function unexpectedProblems(stats: ResidentStats, cutsConnections: boolean): str
 }
 
 /** Runs residents through one fault, watches the pages until 60 s after it, then checks everything; returns the survey's counts after it. */
-async function runFault(ctx: PhaseContext, setup: FaultSetup, fault: Fault, before: Counts, options: { endsLoad: boolean }): Promise<Counts> {
+async function runFault(ctx: PhaseContext, setup: FaultSetup, fault: Fault, before: Counts, options: { endsLoad: boolean }): Promise<Counts & { minyiUp: boolean }> {
   const { checks, log } = ctx;
   const failedBefore = checks.failed().length;
   const total = fault.loadBeforeSeconds + fault.seconds + fault.loadAfterSeconds;
@@ -100,6 +111,8 @@ async function runFault(ctx: PhaseContext, setup: FaultSetup, fault: Fault, befo
   const healthzAfterMs = await healthz;
   const pages = judgePages(answers, { start, end }, { windowMs: WATCH_AFTER_MS, cutsConnections: fault.cutsConnections });
   const label = fault.label;
+  const alive = stillRunning(setup.processes());
+  checks.check(`${label}: Minyi stayed up`, alive.up, alive.detail);
 
   const posts = stats.unavailable.filter((u) => u.method === 'POST');
   const slowest = Math.max(pages.slowestUnavailableMs, ...stats.unavailable.map((u) => u.ms));
@@ -131,7 +144,7 @@ async function runFault(ctx: PhaseContext, setup: FaultSetup, fault: Fault, befo
     pagesHealthyAfterMs: pages.healthyAfterMs,
     checksFailed: checks.failed().length - failedBefore,
   });
-  return result.after;
+  return { ...result.after, minyiUp: alive.up };
 }
 
 /** The pages to watch and the survey's counts now, on a fresh demo database whose administrator `output` names. */
@@ -160,11 +173,11 @@ export async function databaseStalls(ctx: PhaseContext, start: () => Promise<Min
   process.once('exit', resume);
   try {
     const { id, pages, counts } = await prepare(db.models, minyi.url, minyi.output());
-    let before = counts;
+    let before: Counts & { minyiUp?: boolean } = counts;
     for (const [i, seconds] of stallSeconds.entries()) {
       before = await runFault(
         ctx,
-        { url: minyi.url, models: db.models, surveyId: id, pages, output: () => minyi.output() },
+        { url: minyi.url, models: db.models, surveyId: id, pages, output: () => minyi.output(), processes: () => [minyi] },
         {
           label: `database stalled ${seconds} s`,
           loadBeforeSeconds: 8,
@@ -181,6 +194,13 @@ export async function databaseStalls(ctx: PhaseContext, start: () => Promise<Min
         before,
         { endsLoad: i === stallSeconds.length - 1 },
       );
+      if (before.minyiUp === false) {
+        // The next stalls would only measure a dead process.
+        ctx.log(`  Minyi exited: the stalls after this one are skipped`);
+        ctx.checks.check('database stalls: every stall ran', false, `skipped ${stallSeconds.slice(i + 1).join(', ') || 'none'} s after Minyi exited`);
+        ctx.headDone();
+        break;
+      }
     }
   } finally {
     resume();
@@ -278,7 +298,7 @@ export async function severalProcesses(ctx: PhaseContext, options: ProcessesOpti
     let failovers = 0;
     await runFault(
       ctx,
-      { url: proxy.url, models: connection.models, surveyId: id, pages, output: () => [...killed, ...minyis].map((m) => m.output()).join('\n') },
+      { url: proxy.url, models: connection.models, surveyId: id, pages, output: () => [...killed, ...minyis].map((m) => m.output()).join('\n'), processes: () => minyis },
       {
         label: `1 of ${options.processes} Minyi processes killed ${options.downSeconds} s`,
         loadBeforeSeconds: 8,
