@@ -61,14 +61,14 @@ function stillRunning(processes: MinyiProcess[]): { up: boolean; detail: string 
   return { up: gone.length === 0, detail: gone.length === 0 ? `all ${processes.length} running` : detail };
 }
 
-/** The distinct causes of the 5xx errors other than 503 that Minyi logged, for the report. */
-function serverErrors(output: string, limit = 3): string[] {
+/** The distinct causes of the 5xx errors other than 503 that Minyi logged since `since` (ms since the epoch). */
+function serverErrors(output: string, since: number, limit = 3): string[] {
   const causes = new Map<string, number>();
   for (const line of output.split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
-      const entry = JSON.parse(line) as { status?: number; msg?: string; err?: { type?: string; message?: string }; cause?: string; path?: string; method?: string };
-      if (entry.status === undefined || entry.status < 500 || entry.status === 503 || !entry.err) continue;
+      const entry = JSON.parse(line) as { time?: number; status?: number; err?: { type?: string; message?: string }; path?: string; method?: string };
+      if ((entry.time ?? 0) < since || entry.status === undefined || entry.status < 500 || entry.status === 503 || !entry.err) continue;
       const cause = `${entry.method} ${entry.path?.replace(/\/thanks\/.*/, '/thanks/…')} ${entry.status}: ${entry.err.type ?? ''} ${entry.err.message ?? ''}`.slice(0, 240);
       causes.set(cause, (causes.get(cause) ?? 0) + 1);
     } catch {
@@ -88,6 +88,7 @@ function unexpectedProblems(stats: ResidentStats, cutsConnections: boolean): str
 async function runFault(ctx: PhaseContext, setup: FaultSetup, fault: Fault, before: Counts, options: { endsLoad: boolean }): Promise<Counts & { minyiUp: boolean }> {
   const { checks, log } = ctx;
   const failedBefore = checks.failed().length;
+  const startedAt = Date.now();
   const total = fault.loadBeforeSeconds + fault.seconds + fault.loadAfterSeconds;
   log(`\n  ${fault.label}: ${ctx.residents} residents for ${total} s, the fault from ${fault.loadBeforeSeconds} s for ${fault.seconds} s, pages watched until ${WATCH_AFTER_MS / 1000} s after it`);
   const watch = new PageWatch(setup.url, setup.pages);
@@ -122,7 +123,7 @@ async function runFault(ctx: PhaseContext, setup: FaultSetup, fault: Fault, befo
   const late = stats.unavailable.filter((u) => u.at < start || u.at - u.ms >= healthyFrom);
   const unexpected = unexpectedProblems(stats, fault.cutsConnections);
   const withoutRetryAfter = stats.unavailable.filter((u) => u.retryAfter === undefined).length;
-  for (const cause of serverErrors(setup.output())) log(`  Minyi logged: ${cause}`);
+  for (const cause of serverErrors(setup.output(), startedAt)) log(`  Minyi logged: ${cause}`);
   checks.check(
     `${label}: residents answered 200/303, or 503 with Retry-After during the fault`,
     unexpected.length === 0 && late.length === 0 && withoutRetryAfter === 0,
