@@ -35,6 +35,13 @@ export function pinToCore(pid: number, core: number): boolean {
   return true;
 }
 
+/** Lets a process and all its threads run on every core again (children inherit it). */
+export function unpin(pid: number): boolean {
+  if (!HAS_TASKSET) return false;
+  execFileSync('taskset', ['-a', '-pc', `0-${os.cpus().length - 1}`, String(pid)], { stdio: 'ignore' });
+  return true;
+}
+
 /** CPU time (user + system) a process has used so far, in milliseconds (Linux /proc). */
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -56,7 +63,8 @@ export interface BenchDatabase {
 export async function startBenchDatabase(options: { core?: number } = {}): Promise<BenchDatabase> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minyi-bench-'));
   const database = await startFerretdb({ binary: await ensureFerretdbBinary(), dataPath: path.join(dataDir, 'ferretdb'), databaseName: 'minyi' });
-  const pid = () => findChildPid('ferretdb');
+  // Found by its data folder, which only its command line names: several databases may run at once.
+  const pid = () => findChildPid(dataDir);
   const pin = () => {
     const found = pid();
     if (options.core !== undefined && found) pinToCore(found, options.core);
@@ -109,12 +117,14 @@ export interface MinyiProcessOptions {
   env?: Record<string, string>;
   /** Extra node flags before npm start's, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** Port to listen on (a restarted process takes its predecessor's); a free one when absent. */
+  port?: number;
 }
 
 /** Starts Minyi on a running bench database with the demo data; resolves once it has served its home page. */
 export async function spawnMinyi(db: BenchDatabase, options: MinyiProcessOptions = {}): Promise<MinyiProcess> {
   buildOnce();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...startArguments()], {
@@ -225,7 +235,7 @@ function startArguments(): string[] {
   return args;
 }
 
-/** The pid of this process's newest child whose command line names `name` (Linux /proc). */
+/** The pid of this process's newest child whose command line contains `name` (Linux /proc). */
 function findChildPid(name: string): number | undefined {
   const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   return children.reverse().find((pid) => {

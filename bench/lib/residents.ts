@@ -37,9 +37,9 @@ export interface ResidentStats {
   problems: Map<string, number>;
   /** Milliseconds of each completed GET + POST + receipt cycle. */
   cycleMs: number[];
-  /** Posts answered 503 and how long each took, to check "within 5 s" and Retry-After. */
-  unavailable: Array<{ ms: number; retryAfter: string | undefined }>;
-  /** Posts whose outcome the resident never learned (no response): they may or may not be stored. */
+  /** Requests answered 503: when (performance.now() at the answer), how long each took, and its Retry-After. */
+  unavailable: Array<{ method: 'GET' | 'POST'; at: number; ms: number; retryAfter: string | undefined }>;
+  /** Posts whose outcome the resident never learned (no response, or 503 until it gave up): they may or may not be stored. */
   unknownOutcome: number;
 }
 
@@ -129,6 +129,7 @@ export class ResidentClient {
     };
     const started = performance.now();
     let form: Reply;
+    const getStarted = performance.now();
     try {
       form = await this.request('GET', `${this.target.path}?lang=zh-CN`, jar);
     } catch (error) {
@@ -137,7 +138,16 @@ export class ResidentClient {
       return void (await new Promise((resolve) => setTimeout(resolve, 200)));
     }
     const token = FORM_TOKEN.exec(form.body)?.[1];
-    if (form.status !== 200 || !token) return problem(`GET ${form.status}${token ? '' : ' without a form'}`);
+    if (form.status !== 200 || !token) {
+      problem(`GET ${form.status}${form.status === 200 ? ' without a form' : ''}`);
+      if (form.status === 503) {
+        const retryAfter = form.headers['retry-after'];
+        stats.unavailable.push({ method: 'GET', at: performance.now(), ms: performance.now() - getStarted, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined });
+        // A resident shown the error page waits before loading the form again, as Retry-After asks.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5, Number(retryAfter) || 1) * 1000));
+      }
+      return;
+    }
     const body = new URLSearchParams([['_form', unescapeAttribute(token)], [HONEYPOT_FIELD, ''], ...randomVoteFields(this.target.questions, this.target.districtIds)]).toString();
 
     let posted: Reply | undefined;
@@ -151,21 +161,26 @@ export class ResidentClient {
       }
       if (posted.status !== 503) break;
       const retryAfter = posted.headers['retry-after'];
-      stats.unavailable.push({ ms: performance.now() - postStarted, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined });
-      if (Date.now() > options.deadline) return problem('POST 503 until the end');
+      stats.unavailable.push({ method: 'POST', at: performance.now(), ms: performance.now() - postStarted, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined });
+      if (Date.now() > options.deadline) {
+        // A 503 does not say the vote was not stored: the database may finish the insert after Minyi gave up on it.
+        stats.unknownOutcome += 1;
+        return problem('POST 503 until the end');
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.min(5, Number(retryAfter) || 1) * 1000));
     }
     // The receipt is in the 303's Location: from then on the vote is acknowledged, even if the thank-you page fails.
     const receipt = receiptOf(posted);
     if (!receipt) return problem(`POST ${posted.status}`);
     stats.receipts.set(receipt, (stats.receipts.get(receipt) ?? 0) + 1);
-    if ((await this.readReceipt(posted, jar)) !== receipt) return problem('thank-you page');
+    const shown = await this.readReceipt(posted, jar);
+    if (shown.receipt !== receipt) return problem(`thank-you page ${shown.status}`);
     stats.cycleMs.push(performance.now() - started);
     stats.completed += 1;
 
     if (options.retry) {
       const again = await this.request('POST', this.target.path, jar, body).catch(() => undefined);
-      if (again && (await this.readReceipt(again, jar)) === receipt) stats.retriesSameReceipt += 1;
+      if (again && (await this.readReceipt(again, jar)).receipt === receipt) stats.retriesSameReceipt += 1;
       else problem(`retry ${again?.status ?? 'failed'}`);
     }
     if (options.revisit) {
@@ -175,12 +190,13 @@ export class ResidentClient {
     }
   }
 
-  /** The receipt a 303 leads to, read from the thank-you page. */
-  private async readReceipt(posted: Reply, jar: CookieJar): Promise<string | undefined> {
+  /** The receipt a 303 leads to, read from the thank-you page, and that page's status (or connection error). */
+  private async readReceipt(posted: Reply, jar: CookieJar): Promise<{ receipt: string | undefined; status: string }> {
     const location = posted.headers.location;
-    if (posted.status !== 303 || !location) return undefined;
-    const page = await this.request('GET', location, jar).catch(() => undefined);
-    return page?.status === 200 ? RECEIPT.exec(page.body)?.[1] : undefined;
+    if (posted.status !== 303 || !location) return { receipt: undefined, status: `not a 303 but ${posted.status}` };
+    const page = await this.request('GET', location, jar).catch((error: NodeJS.ErrnoException) => error.code ?? error.message);
+    if (typeof page === 'string') return { receipt: undefined, status: page };
+    return { receipt: page.status === 200 ? RECEIPT.exec(page.body)?.[1] : undefined, status: String(page.status) };
   }
 }
 
