@@ -14,7 +14,7 @@ import { slot, type RenderedPageCache } from '../shared/rendered-page-cache.js';
 import { languageLinks } from '../shared/locale.js';
 import { renderPage } from '../shared/render-page.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
-import { findPublishedSurvey, formatDate, pageLocale, publicResultsHref } from './resident-pages.js';
+import { findAnnouncedSurvey, findPublishedSurvey, formatDate, formatDateTime, pageLocale, publicResultsHref } from './resident-pages.js';
 import { buildSurveyFormModel, surveyPath } from './survey-form.view-model.js';
 import { questionErrors } from './vote-error-messages.js';
 
@@ -70,6 +70,25 @@ export function surveyController(deps: SurveyControllerDeps) {
         closedOn: formatDate(closedAt(survey), locale, bureau.timezone),
         full,
         resultsHref: publicResultsHref(bureau, survey, 'closed'),
+      },
+      { status, locale },
+    );
+  }
+
+  /** A survey announced ahead of its opening (a poster printed in advance): what it is and when it opens. */
+  function renderScheduled(res: Response, bureau: Bureau, survey: Survey, locale: Locale, status: number): void {
+    const when = (date: Date) => formatDateTime(date, locale, bureau.timezone);
+    renderPage(
+      deps.views,
+      res,
+      'pages/resident/scheduled',
+      {
+        pageTitle: text(survey.title, locale),
+        bureau: { name: text(bureau.name, locale), href: `/b/${bureau.slug}` },
+        surveyTitle: text(survey.title, locale),
+        description: text(survey.description, locale),
+        opens: survey.opensAt ? deps.i18n.translate(locale, 'vote.scheduled.opens', { date: when(survey.opensAt) }) : deps.i18n.translate(locale, 'vote.scheduled.opensLater'),
+        closes: survey.closesAt ? deps.i18n.translate(locale, 'vote.scheduled.closes', { date: when(survey.closesAt) }) : null,
       },
       { status, locale },
     );
@@ -131,8 +150,9 @@ export function surveyController(deps: SurveyControllerDeps) {
   }
 
   const show: RequestHandler = async (req, res) => {
-    const { bureau, survey, status } = await findPublishedSurvey(deps.directory, req);
+    const { bureau, survey, status } = await findAnnouncedSurvey(deps.directory, req);
     const locale = pageLocale(res, survey.defaultLocale);
+    if (status === 'scheduled') return renderScheduled(res, bureau, survey, locale, 200);
     if (status === 'closed') return renderClosed(res, bureau, survey, locale, 200);
     if (survey.settings.votePolicy === 'browser') {
       const receipt = votedReceipt(req, survey);
@@ -143,8 +163,9 @@ export function surveyController(deps: SurveyControllerDeps) {
   };
 
   const vote: RequestHandler = async (req, res) => {
-    const { bureau, survey } = await findPublishedSurvey(deps.directory, req);
+    const { bureau, survey, status } = await findAnnouncedSurvey(deps.directory, req);
     const locale = pageLocale(res, survey.defaultLocale);
+    if (status === 'scheduled') return renderScheduled(res, bureau, survey, locale, 409);
     const outcome = await deps.votes.submit({
       published: { bureau, survey },
       body: req.body,

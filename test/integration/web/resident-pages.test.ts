@@ -89,18 +89,41 @@ describe('survey page', () => {
     expect((html.match(/<legend>/g) ?? []).length).toBe(5);
   });
 
-  it('treats draft, unopened scheduled, archived and unknown surveys alike: the same 404', async () => {
+  it('treats draft and unknown surveys alike: the same 404', async () => {
     const draft = await createBureauWithSurvey(t.container, { status: 'draft' });
-    const scheduled = await createBureauWithSurvey(t.container, { mutate: (d) => { d.slug = 'later'; }, status: 'scheduled', opensAt: new Date(Date.now() + DAY) });
-    const archived = await createBureauWithSurvey(t.container, { mutate: (d) => { d.slug = 'archived'; }, status: 'archived' });
     const pages = await Promise.all(
-      [draft.path, scheduled.path, archived.path, '/b/test-bureau/s/never-existed', '/b/nobody/s/every-type'].map((p) => request(t.app).get(`${p}?lang=en`)),
+      [draft.path, `${draft.path}/results`, `/embed${draft.path}`, '/b/test-bureau/s/never-existed', '/b/nobody/s/every-type'].map((p) => request(t.app).get(`${p}?lang=en`)),
     );
     for (const page of pages) expect(page.status).toBe(404);
     // Only the request id and the language links (to the same address) may differ.
     const bodies = pages.map((p) => withoutRequestId(p.text).replace(/href="[^"]*lang[^"]*"/g, ''));
     expect(new Set(bodies).size).toBe(1);
     expect(bodies[0]).not.toContain('<form');
+  });
+
+  it('says when a scheduled survey opens (a poster printed in advance), in the bureau time zone and the page language', async () => {
+    const { path } = await createBureauWithSurvey(t.container, { status: 'scheduled', opensAt: new Date('2099-05-04T01:30:00Z'), closesAt: new Date('2099-06-01T15:59:00Z') });
+    const page = await request(t.app).get(`${path}?lang=en`).expect(200);
+    expect(page.text).toContain('Test City Police');
+    expect(page.text).toContain('This survey opens on May 4, 2099 at 9:30 AM.');
+    expect(page.text).toContain('It closes on June 1, 2099 at 11:59 PM.');
+    expect(page.text).not.toContain('<form');
+    const chinese = await request(t.app).get(`${path}?lang=zh-CN`).expect(200);
+    expect(chinese.text).toContain('本问卷将于 2099年5月4日 09:30 开始接受回答。');
+    expect(chinese.text).toContain('测试市公安局');
+    // Not a vote target yet.
+    await request(t.app).post(`${path}?lang=en`).type('form').send('victim=no').expect(409);
+    // The embed card, the bureau page and the results page say it too.
+    expect((await request(t.app).get(`/embed${path}?lang=en`).expect(200)).text).toContain('This survey opens on May 4, 2099 at 9:30 AM.');
+    expect((await request(t.app).get('/b/test-bureau?lang=en').expect(200)).text).toContain('Opens on May 4, 2099 at 9:30 AM');
+    expect((await request(t.app).get(`${path}/results?lang=en`).expect(200)).text).toContain('The survey opens on May 4, 2099 at 9:30 AM');
+  });
+
+  it('says an archived survey has closed', async () => {
+    const { path } = await createBureauWithSurvey(t.container, { status: 'archived', closesAt: new Date('2026-03-01T04:00:00Z') });
+    const page = await request(t.app).get(`${path}?lang=en`).expect(200);
+    expect(page.text).toContain('closed on March 1, 2026');
+    expect(page.text).not.toContain('<form');
   });
 
   it('opens a scheduled survey once its time has come, without a job', async () => {
