@@ -20,6 +20,9 @@
       const rule = block.dataset.showIf && JSON.parse(block.dataset.showIf);
       block.hidden = !(shown[block.dataset.question] = !rule || (shown[rule.question] && answersOf(rule.question).some((v) => rule.anyOf.indexOf(v) >= 0)));
     });
+    // Numbers count the questions shown, so none is skipped (text, not CSS counters, which screen readers miss).
+    let number = 0;
+    all('.question-block[data-question]:not([hidden]) .q-number').forEach((n) => { n.textContent = ++number + '. '; });
     // "Other" text shows while "other" is chosen (ranked: counted) or it holds text; the server flags it only then.
     all('.other-text').forEach((box) => {
       box.hidden = answersOf(box.dataset.otherFor).indexOf('other') < 0 && !one('input', box).value.trim();

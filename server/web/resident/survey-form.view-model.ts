@@ -45,7 +45,7 @@ export function buildSurveyFormModel(input: SurveyFormInput) {
   const text = (t: { 'zh-CN': string; en: string } | undefined) => (t ? t[locale] || t['zh-CN'] : '');
   const byId = new Map(survey.questions.map((q) => [q.id, q]));
 
-  const questions = survey.questions.map((question) => {
+  const questions = survey.questions.map((question, index) => {
     const base = `q-${question.id}`;
     const chosen = asList(values[question.id]);
     const choice = (value: string, label: string, suffix = value): ChoiceVM => ({ value, inputId: `${base}-${suffix}`, label, checked: chosen.includes(value) });
@@ -58,6 +58,8 @@ export function buildSurveyFormModel(input: SurveyFormInput) {
 
     const vm: Record<string, unknown> = {
       id: question.id,
+      // Without JavaScript every question shows, numbered in order; survey.js numbers the ones it shows.
+      number: index + 1,
       type: question.type,
       partial: `resident/questions/${question.type}`,
       title: text(question.title),
