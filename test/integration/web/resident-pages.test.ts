@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
-import { createBureauWithSurvey, newAgent, openForm } from '../../utils/resident.js';
+import { createBureauWithSurvey, formTokenIn, newAgent, openForm } from '../../utils/resident.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -63,9 +63,26 @@ describe('survey page', () => {
     const english = await request(t.app).get(path).set('Accept-Language', 'en').expect(200);
     expect(english.text).toContain('<html lang="en">');
     expect(english.text).toContain('Rank your top 3 concerns');
-    expect(english.text).toContain(`href="${path}?lang&#x3D;zh-CN"`);
+    // The switch posts the form, so the answers typed so far come along (see the next test).
+    expect(english.text).toContain(`<button form="survey-form" formaction="${path}?lang&#x3D;zh-CN" formnovalidate name="_lang" value="zh-CN" lang="zh-CN">中文</button>`);
     const chinese = await request(t.app).get(`${path}?lang=zh-CN`).set('Accept-Language', 'en').expect(200);
     expect(chinese.text).toContain('中文：Rank your top 3 concerns');
+  });
+
+  it('switches language keeping the answers typed so far, storing nothing', async () => {
+    const { path } = await createBureauWithSurvey(t.container);
+    const agent = newAgent(t.app);
+    const token = await openForm(agent, `${path}?lang=zh-CN`);
+    const page = await agent.post(`${path}?lang=en`).type('form').send(new URLSearchParams({ _form: token, _lang: 'en', victim: 'yes', 'crime-kind': 'fraud', advice: '多巡逻 🚓', district: 'nanxun' }).toString()).expect(200);
+    expect(page.text).toContain('<html lang="en">');
+    expect(page.text).toMatch(/id="q-victim-input" name="victim" value="yes" checked/);
+    expect(page.text).toMatch(/name="crime-kind" value="fraud" checked/);
+    expect(page.text).toContain('<option value="nanxun" selected>');
+    expect(page.text).toContain('>多巡逻 🚓</textarea>');
+    expect(page.text).not.toContain('error-summary');
+    // The same submission goes on: the token names the same submission id.
+    expect(formTokenIn(page.text).split('.')[1]).toBe(token.split('.')[1]);
+    expect(await t.container.models.Response.countDocuments({})).toBe(0);
   });
 
   it('gives each visitor a fresh submission id', async () => {
@@ -83,7 +100,9 @@ describe('survey page', () => {
     expect(html).toMatch(/type="radio" id="q-safety-input" name="safety" value="1"/);
     expect(html).toMatch(/type="checkbox" id="q-crime-kind-input" name="crime-kind" value="theft"/);
     expect(html).toContain('name="crime-kind.other"');
-    expect(html).toMatch(/<textarea id="q-advice-input" name="advice" maxlength="20"/);
+    // 20 characters, as the counter and the server count them; the browser counts UTF-16 units (an emoji is two).
+    expect(html).toMatch(/<textarea id="q-advice-input" name="advice" maxlength="40"/);
+    expect(html).toContain('data-max="20"');
     expect(html).toContain('Answer only if you answered “Yes” to “Were you a victim of crime?”');
     expect((html.match(/<fieldset/g) ?? []).length).toBe(5);
     expect((html.match(/<legend>/g) ?? []).length).toBe(5);
@@ -102,7 +121,9 @@ describe('survey page', () => {
   });
 
   it('says when a scheduled survey opens (a poster printed in advance), in the bureau time zone and the page language', async () => {
-    const { path } = await createBureauWithSurvey(t.container, { status: 'scheduled', opensAt: new Date('2099-05-04T01:30:00Z'), closesAt: new Date('2099-06-01T15:59:00Z') });
+    const { path, survey } = await createBureauWithSurvey(t.container, { status: 'scheduled', opensAt: new Date('2099-05-04T01:30:00Z'), closesAt: new Date('2099-06-01T15:59:00Z') });
+    // The poster's QR code (the short link) leads there too.
+    expect((await request(t.app).get(`/s/${survey.shortCode}`).expect(302)).headers.location).toBe(path);
     const page = await request(t.app).get(`${path}?lang=en`).expect(200);
     expect(page.text).toContain('Test City Police');
     expect(page.text).toContain('This survey opens on May 4, 2099 at 9:30 AM.');
