@@ -56,7 +56,7 @@ export function createApp(container: Container): Express {
   app.post('/b/:bureau/s/:survey', formBody, survey.vote);
   app.get('/b/:bureau/s/:survey/thanks/:receipt', survey.thanks);
   app.get('/b/:bureau/s/:survey/results', publicResultsController({ directory: container.directory, tallies: container.tallies, views, i18n, smallCellMin: config.smallCellMin }));
-  const shareLinks = shareLinksController({ models: container.models, directory: container.directory, views });
+  const shareLinks = shareLinksController({ models: container.models, directory: container.directory, views, i18n });
   app.get('/s/:code', shareLinks.shortLink);
   app.get('/embed/b/:bureau/s/:survey', shareLinks.embed);
 

@@ -1,8 +1,10 @@
 /** The only file that reads the configuration, connects the database and listens. */
 import { writeFileSync } from 'node:fs';
+import { pino } from 'pino';
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config/index.js';
 import { NoDatabaseError } from './db/resolve-database.js';
+import { HeldOutput } from './logging/held-output.js';
 import { createLogger } from './logging/logger.js';
 import { MinyiServer } from './minyi-server.js';
 import type { DemoLogin } from './services/demo/demo-seeder.js';
@@ -28,7 +30,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  // JSON log lines written during start-up follow the start-up text instead of breaking into it.
+  const logOutput = new HeldOutput(pino.destination({ sync: false }));
+  const logger = createLogger(config.logLevel, logOutput);
   const minyi = new MinyiServer(config, logger, { print });
 
   let exiting = false;
@@ -46,7 +50,8 @@ async function main(): Promise<void> {
 
   try {
     const started = await minyi.start();
-    if (config.secretGenerated) print(`Secret: generated and kept in ${config.dataDir}/secret.key (set MINYI_SECRET in production).`);
+    if (config.secretSource === 'generated') print(`Secret: generated and kept in ${config.dataDir}/secret.key (set MINYI_SECRET in production).`);
+    if (config.secretSource === 'file') print(`Secret: read from ${config.dataDir}/secret.key (set MINYI_SECRET in production).`);
     if (started.demoLogins) {
       print('Demo data: loaded demo bureaus and surveys into the empty database.');
       if (started.demoLogins.length > 0) {
@@ -56,8 +61,10 @@ async function main(): Promise<void> {
       }
     }
     print(`Minyi is ready at ${started.url} (Ctrl-C to stop).`);
+    logOutput.release();
   } catch (error) {
     await minyi.stop();
+    logOutput.release();
     if (error instanceof NoDatabaseError || error instanceof TemplateFileError) {
       process.stderr.write(`${error.message}\n`);
     } else {

@@ -1,5 +1,5 @@
 /**
- * Minyi as a separate process, the way `npm start` runs it, on an embedded FerretDB that the script owns, so
+ * Minyi as a separate process, compiled and with `npm start`'s node flags, on an embedded FerretDB that the script owns, so
  * a script can kill and restart the database under Minyi, restart Minyi on a running database, signal Minyi,
  * read its memory, and pin both to another core than the load generator.
  */
@@ -104,7 +104,7 @@ export interface MinyiProcess {
 }
 
 let built = false;
-/** Compiles Minyi once per run, so it runs as `npm start` runs it: plain JavaScript from dist/. */
+/** Compiles Minyi once per run, so it runs as in production: plain JavaScript from dist/. */
 function buildOnce(): void {
   if (built) return;
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: projectRoot(), stdio: 'inherit' });
@@ -227,12 +227,17 @@ async function freePort(): Promise<number> {
   return findFreePort('127.0.0.1');
 }
 
-/** The node arguments of `npm start` (package.json), so Minyi runs here with the same flags as for users. */
+/**
+ * The node flags of `npm start` (package.json), so Minyi runs here with the same heap limits as for users, but
+ * on the compiled server: `npm start` loads the TypeScript through tsx, whose loader thread would blur memory
+ * and start-up figures, while production runs dist/server/main.js.
+ */
 function startArguments(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { scripts: { start: string } };
   const [command, ...args] = pkg.scripts.start.split(/\s+/);
-  if (command !== 'node') throw new Error(`npm start runs "${pkg.scripts.start}", not node`);
-  return args;
+  if (command !== 'node' || args.at(-1) !== 'server/main.ts') throw new Error(`npm start runs "${pkg.scripts.start}", not node … server/main.ts`);
+  const flags = args.slice(0, -1).filter((arg, i, all) => arg !== '--import' && all[i - 1] !== '--import');
+  return [...flags, 'dist/server/main.js'];
 }
 
 /** The pid of this process's newest child whose command line contains `name` (Linux /proc). */

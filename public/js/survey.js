@@ -20,6 +20,9 @@
       const rule = block.dataset.showIf && JSON.parse(block.dataset.showIf);
       block.hidden = !(shown[block.dataset.question] = !rule || (shown[rule.question] && answersOf(rule.question).some((v) => rule.anyOf.indexOf(v) >= 0)));
     });
+    // Numbers count the questions shown, so none is skipped (text, not CSS counters, which screen readers miss).
+    let number = 0;
+    all('.question-block[data-question]:not([hidden]) .q-number').forEach((n) => { n.textContent = ++number + '. '; });
     // "Other" text shows while "other" is chosen (ranked: counted) or it holds text; the server flags it only then.
     all('.other-text').forEach((box) => {
       box.hidden = answersOf(box.dataset.otherFor).indexOf('other') < 0 && !one('input', box).value.trim();
@@ -33,10 +36,14 @@
   // "Answer only if…" notes are for those who see every question.
   all('.condition').forEach((hint) => { hint.hidden = true; });
 
-  // Code points, as the server counts: an emoji is one character.
+  // As the server counts: code points (an emoji is one character) of the text without its outer spaces.
   all('.counter').forEach((counter) => {
     const field = one('[aria-describedby~="' + counter.id + '"]');
-    const update = () => { counter.textContent = counter.dataset.left.replace('{left}', counter.dataset.max - Array.from(field.value).length); };
+    const update = () => {
+      const left = counter.dataset.max - Array.from(field.value.trim()).length;
+      counter.textContent = left < 0 ? counter.dataset.over.replace('{over}', -left) : counter.dataset.left.replace('{left}', left);
+      counter.classList.toggle('over', left < 0);
+    };
     on(field, 'input', update);
     update();
   });
@@ -72,6 +79,10 @@
       set(one('.down', li), 'aria-label', text.labelDown + ' ' + o.text);
     });
     selects.forEach((s) => { s.parentNode.hidden = true; });
+    // "Please specify" sits with "other", and moves with it.
+    const otherBox = one('.other-text', ranking.parentNode);
+    const otherItem = one('.rank-item[data-value="other"]', list);
+    if (otherBox && otherItem) otherItem.appendChild(otherBox);
     const hint = ranking.previousElementSibling;
     const group = ranking.closest('fieldset');
     hint.textContent = text.jsHint;
@@ -114,7 +125,7 @@
     let dragged = null;
     on(list, 'pointerdown', (event) => {
       const t = event.target;
-      dragged = !event.button && !t.closest('button') && (event.pointerType === 'mouse' || t.closest('.pos')) && t.closest('.rank-item');
+      dragged = !event.button && !t.closest('button, .other-text') && (event.pointerType === 'mouse' || t.closest('.pos')) && t.closest('.rank-item');
       if (!dragged) return;
       dragged.setPointerCapture(event.pointerId);
       dragged.classList.add('dragging');

@@ -12,8 +12,8 @@ export interface Config {
   readonly embeddedDatabase: 'auto' | 'mongod' | 'ferretdb';
   readonly dbTimeoutMs: number;
   readonly secret: string;
-  /** True when the secret came from MINYI_DATA_DIR/secret.key rather than the environment. */
-  readonly secretGenerated: boolean;
+  /** Where the secret came from: MINYI_SECRET, MINYI_DATA_DIR/secret.key made by this start, or that file kept from before. */
+  readonly secretSource: 'environment' | 'generated' | 'file';
   readonly trustProxy: boolean | number | string;
   readonly minFillSeconds: number;
   readonly voteRateLimit: number;
@@ -80,14 +80,14 @@ function parseTrustProxy(value: string): boolean | number | string {
 }
 
 /** A secret kept beside the embedded data, so cookies and client hashes survive restarts of a demo install. */
-function loadOrCreateSecret(dataDir: string): string {
+function loadOrCreateSecret(dataDir: string): { secret: string; created: boolean } {
   const file = path.join(dataDir, 'secret.key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) return { secret: readFileSync(file, 'utf8').trim(), created: false };
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
-  return secret;
+  return { secret, created: true };
 }
 
 /** Reads, checks and freezes every setting once; throws ConfigError naming the bad setting. */
@@ -97,10 +97,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const environment = read('environment') as Config['environment'];
   const dataDir = path.resolve(cwd, read('dataDir') as string);
   let secret = read('secret') as string | undefined;
-  const secretGenerated = secret === undefined;
+  let secretSource: Config['secretSource'] = 'environment';
   if (secret === undefined) {
     if (environment === 'production') throw new ConfigError(settingSpecs.secret, 'is required when NODE_ENV=production');
-    secret = loadOrCreateSecret(dataDir);
+    const kept = loadOrCreateSecret(dataDir);
+    secret = kept.secret;
+    secretSource = kept.created ? 'generated' : 'file';
   }
   return Object.freeze({
     port,
@@ -111,7 +113,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     embeddedDatabase: read('embeddedDatabase') as Config['embeddedDatabase'],
     dbTimeoutMs: read('dbTimeoutMs') as number,
     secret,
-    secretGenerated,
+    secretSource,
     trustProxy: parseTrustProxy(read('trustProxy') as string),
     minFillSeconds: read('minFillSeconds') as number,
     voteRateLimit: read('voteRateLimit') as number,

@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /** Structured JSON logs on standard output; secrets and passwords are redacted wherever they appear. */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: string, destination?: { write(chunk: string): unknown }): Logger {
   return pino(
     {
       level,

@@ -1,6 +1,6 @@
 /** Runs `server/main.ts` as a real process: start-up banner, serving, Ctrl-C, and data surviving a restart. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,10 +17,20 @@ interface Running {
 /** Every Minyi this file started that may still run: a failed test stops them (and their database) in afterEach. */
 const started = new Set<ChildProcess>();
 
+/** The node arguments of `npm start`, so this test starts Minyi exactly as a person does (without npm itself). */
+function npmStartArguments(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  expect(pkg.scripts.prestart, 'npm start has no build step').toBeUndefined();
+  const [command, ...args] = pkg.scripts.start!.split(/\s+/);
+  expect(command).toBe('node');
+  return args;
+}
+
 async function startMinyi(dataDir: string): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, npmStartArguments(), {
     cwd: projectRoot(),
-    env: { ...process.env, PORT: '0', MINYI_DATA_DIR: dataDir, LOG_LEVEL: 'warn', MONGODB_URI: '', NODE_ENV: 'development' },
+    // LOG_LEVEL=info: the demo data logs a JSON line during start-up, which must wait for the start-up text.
+    env: { ...process.env, PORT: '0', MINYI_DATA_DIR: dataDir, LOG_LEVEL: 'info', MONGODB_URI: '', NODE_ENV: 'development', MINYI_SECRET: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.add(child);
@@ -51,6 +61,11 @@ const exitOf = (child: ChildProcess) =>
 const stopAll = () => Promise.all([...started].map((child) => (child.kill('SIGTERM'), exitOf(child))));
 afterEach(stopAll);
 
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(condition()).toBe(true);
+}
+
 describe('npm start', () => {
   it('prints its database, serves demo data, stops cleanly on Ctrl-C, and keeps data across a restart', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'minyi-start-'));
@@ -67,6 +82,11 @@ describe('npm start', () => {
     expect(first.output()).toMatch(/Database: (FerretDB 1\.24 \(SQLite\)|mongod).*data in /);
     expect(first.output()).toContain(dataDir);
     expect(first.output()).toContain('Demo data: loaded');
+    expect(first.output()).toContain('Secret: generated');
+    // Start-up text is plain lines; the JSON logs follow it.
+    const startupText = (output: string) => output.slice(0, output.indexOf('ready at'));
+    expect(startupText(first.output())).not.toMatch(/^\{/m);
+    await waitFor(() => /^\{.*"msg":"started"/m.test(first.output()));
     const home = await fetch(`${first.url}/?lang=en`);
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('Huzhou Municipal Public Security Bureau');
@@ -80,6 +100,9 @@ describe('npm start', () => {
     const second = await startMinyi(dataDir);
     try {
       expect(second.output()).not.toContain('Demo data: loaded');
+      expect(second.output()).not.toContain('Secret: generated');
+      expect(second.output()).toContain(`Secret: read from ${dataDir}`);
+      expect(startupText(second.output())).not.toMatch(/^\{/m);
       const again = await fetch(`${second.url}/?lang=en`);
       expect(await again.text()).toContain('Huzhou Municipal Public Security Bureau');
     } finally {

@@ -6,7 +6,7 @@ import { closedAt, effectiveStatus } from '../../services/voting/survey-availabi
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
 import { renderPage } from '../shared/render-page.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
-import { formatDate, isSlug, pageLocale, publicResultsHref } from './resident-pages.js';
+import { formatDate, formatDateTime, isSlug, pageLocale, publicResultsHref } from './resident-pages.js';
 
 /** GET /b/:bureau: the bureau's open surveys, and closed ones whose results are public. */
 export function bureauController(deps: { directory: SurveyDirectory; surveys: SurveyService; views: ViewRenderer }): RequestHandler {
@@ -32,6 +32,13 @@ export function bureauController(deps: { directory: SurveyDirectory; surveys: Su
             description: text(survey.description),
             href: `/b/${bureau.slug}/s/${survey.slug}`,
             closesOn: survey.closesAt ? formatDate(survey.closesAt, locale, bureau.timezone) : null,
+          })),
+        upcoming: surveys
+          .filter((s) => s.status === 'scheduled')
+          .map(({ survey }) => ({
+            title: text(survey.title),
+            href: `/b/${bureau.slug}/s/${survey.slug}`,
+            opensOn: survey.opensAt ? formatDateTime(survey.opensAt, locale, bureau.timezone) : null,
           })),
         closed: surveys
           .filter((s) => s.status === 'closed')

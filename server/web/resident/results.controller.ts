@@ -9,13 +9,26 @@ import type { SurveyDirectory } from '../../services/voting/survey-directory.js'
 import { renderPage } from '../shared/render-page.js';
 import { resultsViewModel } from '../shared/results.view-model.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
-import { findPublishedSurvey, pageLocale, publicResultsHref } from './resident-pages.js';
+import { findAnnouncedSurvey, formatDateTime, pageLocale, publicResultsHref } from './resident-pages.js';
 
 export function publicResultsController(deps: { directory: SurveyDirectory; tallies: TallyService; views: ViewRenderer; i18n: I18n; smallCellMin: number }): RequestHandler {
   return async (req, res) => {
-    const { bureau, survey, status } = await findPublishedSurvey(deps.directory, req);
-    if (!publicResultsHref(bureau, survey, status)) throw new NotFoundError();
+    const { bureau, survey, status } = await findAnnouncedSurvey(deps.directory, req);
+    const policy = survey.settings.publicResults;
+    if (policy !== 'always' && policy !== 'after-close') throw new NotFoundError();
     const locale = pageLocale(res, survey.defaultLocale);
+    if (status === 'scheduled' || !publicResultsHref(bureau, survey, status)) {
+      // Results come later: say when, rather than a 404 that reads as "deleted".
+      const when = survey.closesAt ? formatDateTime(survey.closesAt, locale, bureau.timezone) : null;
+      const key = policy === 'always' ? 'results.pendingOpen' : when ? 'results.pendingClose' : 'results.pendingCloseUndated';
+      return renderPage(deps.views, res, 'pages/resident/results-pending', {
+        pageTitle: deps.i18n.translate(locale, 'results.title', { title: survey.title[locale] }),
+        bureau: { name: bureau.name[locale], href: `/b/${bureau.slug}` },
+        title: survey.title[locale],
+        when: deps.i18n.translate(locale, key, { date: when ?? '', opens: survey.opensAt ? formatDateTime(survey.opensAt, locale, bureau.timezone) : '' }),
+        surveyHref: status === 'open' ? `/b/${bureau.slug}/s/${survey.slug}` : null,
+      }, { locale });
+    }
     const tally = await deps.tallies.get(survey._id);
     const total = tally?.total ?? 0;
     const results = questionResults({ questions: survey.questions, bureau, total, tallies: tally?.questions ?? {}, smallCellThreshold: deps.smallCellMin });

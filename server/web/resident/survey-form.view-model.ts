@@ -3,7 +3,15 @@ import type { Bureau } from '../../models/bureau.model.js';
 import { OTHER_OPTION_ID, type Locale, type Question } from '../../models/survey-definition.types.js';
 import type { Survey } from '../../models/survey.model.js';
 import { otherField, rankField, type RawForm } from '../../services/voting/vote-form-parser.js';
+import { OTHER_TEXT_MAX_LENGTH } from '../../services/surveys/answer-validator.js';
 import type { QuestionError } from './vote-error-messages.js';
+
+/**
+ * The maxlength attribute of a text field. Browsers count UTF-16 units (an emoji is two), the server and the
+ * counter count characters (code points): twice the limit lets every answer the server accepts be typed, and
+ * still stops a paste of a whole document. Past the limit, the counter and the server say so.
+ */
+const inputMaxLength = (characters: number) => 2 * characters;
 
 export interface SurveyFormInput {
   bureau: Bureau;
@@ -43,13 +51,14 @@ export function buildSurveyFormModel(input: SurveyFormInput) {
     const choice = (value: string, label: string, suffix = value): ChoiceVM => ({ value, inputId: `${base}-${suffix}`, label, checked: chosen.includes(value) });
     const hasOther = 'other' in question && question.other === true;
     const other = hasOther
-      ? { ...choice(OTHER_OPTION_ID, ''), textId: `${base}-other-text`, textName: otherField(question.id), textValue: typeof values[otherField(question.id)] === 'string' ? values[otherField(question.id)] : '' }
+      ? { ...choice(OTHER_OPTION_ID, ''), inputMaxLength: inputMaxLength(OTHER_TEXT_MAX_LENGTH), textId: `${base}-other-text`, textName: otherField(question.id), textValue: typeof values[otherField(question.id)] === 'string' ? values[otherField(question.id)] : '' }
       : null;
     const error = errorOf.get(question.id);
     const condition = question.showIf ? describeCondition(question, byId, locale) : null;
 
     const vm: Record<string, unknown> = {
       id: question.id,
+      // Without JavaScript every question shows, numbered in order; survey.js numbers the ones it shows.
       number: index + 1,
       type: question.type,
       partial: `resident/questions/${question.type}`,
@@ -110,6 +119,7 @@ export function buildSurveyFormModel(input: SurveyFormInput) {
         const value = typeof values[question.id] === 'string' ? (values[question.id] as string) : '';
         vm.value = value;
         vm.maxLength = question.maxLength;
+        vm.inputMaxLength = inputMaxLength(question.maxLength);
         vm.multiline = question.multiline === true;
         vm.countId = `${base}-count`;
         break;

@@ -1,7 +1,7 @@
 /** The survey page, the vote post and the thank-you page: the resident's path from a poster's QR code to a receipt. */
 import type { Request, RequestHandler, Response } from 'express';
 import { NotFoundError } from '../../errors/index.js';
-import type { I18n, Locale } from '../../i18n/i18n.js';
+import { isLocale, type I18n, type Locale } from '../../i18n/i18n.js';
 import type { Bureau } from '../../models/bureau.model.js';
 import type { Survey } from '../../models/survey.model.js';
 import { CSRF_COOKIE, type FormTokenPayload, type FormTokens } from '../../services/voting/form-token.js';
@@ -9,12 +9,12 @@ import { RECEIPT_PATTERN, type Receipts } from '../../services/voting/receipt.js
 import { closedAt } from '../../services/voting/survey-availability.js';
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
 import type { VoteService } from '../../services/voting/vote.service.js';
-import type { RawForm } from '../../services/voting/vote-form-parser.js';
+import { parseVoteForm, type RawForm } from '../../services/voting/vote-form-parser.js';
 import { slot, type RenderedPageCache } from '../shared/rendered-page-cache.js';
 import { languageLinks } from '../shared/locale.js';
 import { renderPage } from '../shared/render-page.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
-import { findPublishedSurvey, formatDate, pageLocale, publicResultsHref } from './resident-pages.js';
+import { findAnnouncedSurvey, findPublishedSurvey, formatDate, formatDateTime, pageLocale, publicResultsHref } from './resident-pages.js';
 import { buildSurveyFormModel, surveyPath } from './survey-form.view-model.js';
 import { questionErrors } from './vote-error-messages.js';
 
@@ -36,6 +36,13 @@ const SIGNATURE_SLOT = slot('SIGNATURE');
 /** Pages whose query holds only these can come from the page cache; anything else is rendered as asked. */
 const onlyQueryKeys = (req: Request, keys: readonly string[]) => Object.keys(req.query).every((key) => keys.includes(key));
 const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+/** The name of the language buttons on the form: they post the answers so far, to be shown again in that language. */
+const SWITCH_LANGUAGE_FIELD = '_lang';
+
+/** The header's language switch on the form page: buttons that post the form (see switchLanguage), not links. */
+const languageButtons = (action: string, locale: Locale) =>
+  languageLinks(action, locale).map((link) => ({ ...link, formAction: `${action}?lang=${link.locale}`, form: 'survey-form', field: SWITCH_LANGUAGE_FIELD }));
 
 const votedCookieName = (survey: Pick<Survey, '_id'>) => `mv_${String(survey._id)}`;
 
@@ -75,6 +82,25 @@ export function surveyController(deps: SurveyControllerDeps) {
     );
   }
 
+  /** A survey announced ahead of its opening (a poster printed in advance): what it is and when it opens. */
+  function renderScheduled(res: Response, bureau: Bureau, survey: Survey, locale: Locale, status: number): void {
+    const when = (date: Date) => formatDateTime(date, locale, bureau.timezone);
+    renderPage(
+      deps.views,
+      res,
+      'pages/resident/scheduled',
+      {
+        pageTitle: text(survey.title, locale),
+        bureau: { name: text(bureau.name, locale), href: `/b/${bureau.slug}` },
+        surveyTitle: text(survey.title, locale),
+        description: text(survey.description, locale),
+        opens: survey.opensAt ? deps.i18n.translate(locale, 'vote.scheduled.opens', { date: when(survey.opensAt) }) : deps.i18n.translate(locale, 'vote.scheduled.opensLater'),
+        closes: survey.closesAt ? deps.i18n.translate(locale, 'vote.scheduled.closes', { date: when(survey.closesAt) }) : null,
+      },
+      { status, locale },
+    );
+  }
+
   function renderAlreadyVoted(res: Response, bureau: Bureau, survey: Survey, locale: Locale, receipt: string | undefined, status: number): void {
     renderPage(
       deps.views,
@@ -95,7 +121,7 @@ export function surveyController(deps: SurveyControllerDeps) {
     const token = deps.tokens.issue(String(survey._id), csrfCookie(req, res, deps.tokens, deps.secureCookies));
     const render = () => {
       const model = { ...buildSurveyFormModel({ bureau, survey, locale }), formToken: TOKEN_SLOT, codeValue: CODE_SLOT };
-      return deps.views.render('pages/resident/survey', { ...model, locale, languageLinks: languageLinks(surveyPath(bureau, survey), locale) });
+      return deps.views.render('pages/resident/survey', { ...model, locale, languageLinks: languageButtons(surveyPath(bureau, survey), locale) });
     };
     const values = { [TOKEN_SLOT]: token, [CODE_SLOT]: escapeAttribute(code) };
     // The bureau's name and districts are on the page too: an edit of either, here or in another process, is a new key.
@@ -109,7 +135,7 @@ export function surveyController(deps: SurveyControllerDeps) {
   }
 
   /** The form again after a mistake: the resident's answers kept, errors summarised and beside each field. */
-  function resendForm(req: Request, res: Response, bureau: Bureau, survey: Survey, locale: Locale, options: { values: RawForm; token: FormTokenPayload; status: number; problems?: Parameters<typeof questionErrors>[1]; codeProblem?: string; notice?: string }): void {
+  function resendForm(req: Request, res: Response, bureau: Bureau, survey: Survey, locale: Locale, options: { values: RawForm; token: Pick<FormTokenPayload, 'submissionId' | 'issuedAt'>; status: number; problems?: Parameters<typeof questionErrors>[1]; codeProblem?: string; notice?: string }): void {
     const errors = questionErrors(survey.questions, options.problems ?? [], deps.i18n, locale);
     const codeError = options.codeProblem ? deps.i18n.translate(locale, `vote.errors.code${options.codeProblem[0]!.toUpperCase()}${options.codeProblem.slice(1)}`) : undefined;
     const model = buildSurveyFormModel({ bureau, survey, locale, values: options.values, errors, codeError, notice: options.notice });
@@ -121,6 +147,7 @@ export function surveyController(deps: SurveyControllerDeps) {
       'pages/resident/survey',
       {
         ...model,
+        languageLinks: languageButtons(surveyPath(bureau, survey), locale),
         pageTitle: hasErrors ? `${locale === 'en' ? 'Error: ' : '错误：'}${model.pageTitle}` : model.pageTitle,
         // The same submission, served at the same time as the first form: a resident who fixes one answer and
         // sends it at once is not taken for a script.
@@ -131,9 +158,21 @@ export function surveyController(deps: SurveyControllerDeps) {
     );
   }
 
+  /**
+   * A language button of the form page: the same form in the other language, with the answers typed so far
+   * (works without JavaScript). Nothing is stored; the form keeps its submission id and the time it was served.
+   */
+  function switchLanguage(req: Request, res: Response, bureau: Bureau, survey: Survey, locale: Locale, body: Record<string, unknown>): void {
+    const form = parseVoteForm(body, survey.questions);
+    const verified = deps.tokens.verify(form.token, String(survey._id), req.cookies?.[CSRF_COOKIE]);
+    const token = typeof verified === 'string' ? { submissionId: deps.tokens.newSubmissionId(), issuedAt: Date.now() } : verified;
+    resendForm(req, res, bureau, survey, locale, { values: form.raw, token, status: 200 });
+  }
+
   const show: RequestHandler = async (req, res) => {
-    const { bureau, survey, status } = await findPublishedSurvey(deps.directory, req);
+    const { bureau, survey, status } = await findAnnouncedSurvey(deps.directory, req);
     const locale = pageLocale(res, survey.defaultLocale);
+    if (status === 'scheduled') return renderScheduled(res, bureau, survey, locale, 200);
     if (status === 'closed') return renderClosed(res, bureau, survey, locale, 200);
     if (survey.settings.votePolicy === 'browser') {
       const receipt = votedReceipt(req, survey);
@@ -144,11 +183,14 @@ export function surveyController(deps: SurveyControllerDeps) {
   };
 
   const vote: RequestHandler = async (req, res) => {
-    const { bureau, survey } = await findPublishedSurvey(deps.directory, req);
+    const { bureau, survey, status } = await findAnnouncedSurvey(deps.directory, req);
     const locale = pageLocale(res, survey.defaultLocale);
+    if (status === 'scheduled') return renderScheduled(res, bureau, survey, locale, 409);
+    const { [SWITCH_LANGUAGE_FIELD]: switchTo, ...body } = (req.body ?? {}) as Record<string, unknown>;
+    if (isLocale(switchTo) && status === 'open') return switchLanguage(req, res, bureau, survey, switchTo, body);
     const outcome = await deps.votes.submit({
       published: { bureau, survey },
-      body: req.body,
+      body,
       csrfCookie: req.cookies?.[CSRF_COOKIE],
       votedReceipt: survey.settings.votePolicy === 'browser' ? votedReceipt(req, survey) : undefined,
       clientAddress: req.ip,

@@ -18,7 +18,8 @@ export function renderPage(views: ViewRenderer, res: Response, page: string, mod
     {
       ...model,
       locale,
-      languageLinks: languageLinks(res.req.originalUrl, locale),
+      // A page may bring its own (the survey form's are buttons that keep the answers).
+      languageLinks: model.languageLinks ?? languageLinks(res.req.originalUrl, locale),
       requestId: res.locals.requestId,
     },
     options.layout ?? 'main',

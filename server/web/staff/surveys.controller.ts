@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors/inde
 import type { I18n, Locale } from '../../i18n/i18n.js';
 import type { Survey } from '../../models/survey.model.js';
 import { canManage, isBureauStaff } from '../../services/accounts/access.js';
+import { longWords } from '../../services/surveys/long-words.js';
 import { definitionOf, LIFECYCLE, type LifecycleAction, type SurveyEditor } from '../../services/surveys/survey-editor.service.js';
 import type { SurveyTemplate } from '../../services/surveys/survey-templates.js';
 import { dateToZonedWallTime, zonedWallTimeToDate } from '../../services/surveys/zoned-time.js';
@@ -165,6 +166,7 @@ export function surveysController(deps: SurveysControllerDeps) {
       conflict: options.conflict,
       locked: options.locked,
       flash: options.flash,
+      longWords: longWords(definition).map((word) => ([...word].length > 60 ? `${[...word].slice(0, 57).join('')}…` : word)),
     }, status);
   }
 

@@ -101,6 +101,18 @@ describe('the builder', () => {
     expect(saved!.revision).toBe(2);
   });
 
+  it('warns the author of a word too long for a phone, and lets the survey be saved', async () => {
+    let page = await manager.get(`${base}/surveys/every-type/edit?lang=en`).expect(200);
+    expect(page.text).not.toContain('run over 40 characters');
+    const url = `https://example.gov.cn/${'a'.repeat(40)}`;
+    const fields = builderFields(page.text);
+    page = await post(manager, `${base}/surveys/every-type/edit?lang=en`, { ...fields, 'q.0.title.en': `See ${url}`, action: 'add-question', newType: 'single' });
+    expect(page.text).toContain('run over 40 characters');
+    expect(page.text).toContain(`<code>${url.slice(0, 57)}…</code>`);
+    expectStatus(await post(manager, `${base}/surveys/every-type/edit`, { ...fields, 'q.0.title.en': `See ${url}`, action: 'save' }), 303);
+    expect((await manager.get(`${base}/surveys/every-type/edit?lang=en`).expect(200)).text).toContain('run over 40 characters');
+  });
+
   it('reorders and removes questions and options', async () => {
     let page = await manager.get(`${base}/surveys/every-type/edit`).expect(200);
     let fields = builderFields(page.text);
@@ -146,7 +158,10 @@ describe('lifecycle', () => {
     expect(survey).toMatchObject({ status: 'scheduled' });
     expect(survey!.opensAt!.toISOString()).toBe('2030-01-01T01:00:00.000Z');
     expect(survey!.closesAt!.toISOString()).toBe('2030-02-01T10:00:00.000Z');
-    await request(t.app).get('/b/test-bureau/s/advice-and-complaints').expect(404);
+    // Announced: residents read when it opens, but get no form.
+    const scheduled = await request(t.app).get('/b/test-bureau/s/advice-and-complaints?lang=en').expect(200);
+    expect(scheduled.text).toContain('This survey opens on January 1, 2030 at 9:00 AM.');
+    expect(scheduled.text).not.toContain('<form');
     expectStatus(await post(manager, `${at}/lifecycle/open`), 303);
     await request(t.app).get('/b/test-bureau/s/advice-and-complaints').expect(200);
     expectStatus(await post(manager, `${at}/lifecycle/close`), 303);
@@ -154,7 +169,8 @@ describe('lifecycle', () => {
     expectStatus(await post(manager, `${at}/lifecycle/archive`), 303);
     survey = await surveyBySlug('advice-and-complaints');
     expect(survey!.status).toBe('archived');
-    await request(t.app).get('/b/test-bureau/s/advice-and-complaints').expect(404);
+    // A poster left on a wall still gets an answer: the survey has closed.
+    expect((await request(t.app).get('/b/test-bureau/s/advice-and-complaints?lang=en').expect(200)).text).toContain('This survey has closed');
     const actions = (await t.container.models.AuditEntry.find({ 'target.label': 'advice-and-complaints' }).lean()).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['survey.create', 'survey.schedule', 'survey.publish', 'survey.close', 'survey.archive']));
   });
@@ -182,7 +198,7 @@ describe('lifecycle', () => {
     const zh = await manager.get(`${base}/surveys/every-type/preview?lang=zh-CN`).expect(200);
     expect(zh.text).toContain('<html lang="zh-CN">');
     expect(zh.text).toContain('中文：Rank your top 3 concerns');
-    expect(zh.text).toContain('<form method="post" action="#"');
+    expect(zh.text).toContain('<form id="survey-form" method="post" action="#"');
     const en = await manager.get(`${base}/surveys/every-type/preview?lang=en`).expect(200);
     expect(en.text).toContain('Rank your top 3 concerns');
     expect(en.text).toContain('Answers cannot be sent from here');

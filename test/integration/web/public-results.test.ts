@@ -64,13 +64,19 @@ describe('public results', () => {
     expect(html).not.toContain('Average:');
   });
 
-  it('is a 404 when the survey does not publish results, or only after it closes', async () => {
+  it('is a 404 when the survey never publishes results; says when when it publishes them after it closes', async () => {
     await t.container.models.Survey.updateOne({ slug: 'every-type' }, { $set: { 'settings.publicResults': 'never' } });
     t.container.directory.invalidate();
     await request(t.app).get(`${path}/results`).expect(404);
-    await t.container.models.Survey.updateOne({ slug: 'every-type' }, { $set: { 'settings.publicResults': 'after-close' } });
+    await t.container.models.Survey.updateOne({ slug: 'every-type' }, { $set: { 'settings.publicResults': 'after-close', closesAt: new Date('2099-03-01T04:00:00Z') } });
     t.container.directory.invalidate();
-    await request(t.app).get(`${path}/results`).expect(404);
+    const pending = await request(t.app).get(`${path}/results?lang=en`).expect(200);
+    expect(pending.text).toContain('The results are not published yet');
+    // In the bureau's time zone (Asia/Shanghai, UTC+8) and the page's language.
+    expect(pending.text).toContain('The survey closes on March 1, 2099 at 12:00 PM; the results will be published here after it closes.');
+    expect(pending.text).not.toContain('<table');
+    const chinese = await request(t.app).get(`${path}/results?lang=zh-CN`).expect(200);
+    expect(chinese.text).toContain('问卷将于 2099年3月1日 12:00 结束');
     const thanks = await vote(newAgent(t.app), `${path}?lang=en`, validFields());
     const page = await newAgent(t.app).get(thanks.headers.location!);
     expect(page.text).toContain('The results will be published when the survey closes.');

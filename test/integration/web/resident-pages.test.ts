@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
-import { createBureauWithSurvey, newAgent, openForm } from '../../utils/resident.js';
+import { createBureauWithSurvey, formTokenIn, newAgent, openForm } from '../../utils/resident.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -63,9 +63,26 @@ describe('survey page', () => {
     const english = await request(t.app).get(path).set('Accept-Language', 'en').expect(200);
     expect(english.text).toContain('<html lang="en">');
     expect(english.text).toContain('Rank your top 3 concerns');
-    expect(english.text).toContain(`href="${path}?lang&#x3D;zh-CN"`);
+    // The switch posts the form, so the answers typed so far come along (see the next test).
+    expect(english.text).toContain(`<button form="survey-form" formaction="${path}?lang&#x3D;zh-CN" formnovalidate name="_lang" value="zh-CN" lang="zh-CN">中文</button>`);
     const chinese = await request(t.app).get(`${path}?lang=zh-CN`).set('Accept-Language', 'en').expect(200);
     expect(chinese.text).toContain('中文：Rank your top 3 concerns');
+  });
+
+  it('switches language keeping the answers typed so far, storing nothing', async () => {
+    const { path } = await createBureauWithSurvey(t.container);
+    const agent = newAgent(t.app);
+    const token = await openForm(agent, `${path}?lang=zh-CN`);
+    const page = await agent.post(`${path}?lang=en`).type('form').send(new URLSearchParams({ _form: token, _lang: 'en', victim: 'yes', 'crime-kind': 'fraud', advice: '多巡逻 🚓', district: 'nanxun' }).toString()).expect(200);
+    expect(page.text).toContain('<html lang="en">');
+    expect(page.text).toMatch(/id="q-victim-input" name="victim" value="yes" checked/);
+    expect(page.text).toMatch(/name="crime-kind" value="fraud" checked/);
+    expect(page.text).toContain('<option value="nanxun" selected>');
+    expect(page.text).toContain('>多巡逻 🚓</textarea>');
+    expect(page.text).not.toContain('error-summary');
+    // The same submission goes on: the token names the same submission id.
+    expect(formTokenIn(page.text).split('.')[1]).toBe(token.split('.')[1]);
+    expect(await t.container.models.Response.countDocuments({})).toBe(0);
   });
 
   it('gives each visitor a fresh submission id', async () => {
@@ -83,24 +100,51 @@ describe('survey page', () => {
     expect(html).toMatch(/type="radio" id="q-safety-input" name="safety" value="1"/);
     expect(html).toMatch(/type="checkbox" id="q-crime-kind-input" name="crime-kind" value="theft"/);
     expect(html).toContain('name="crime-kind.other"');
-    expect(html).toMatch(/<textarea id="q-advice-input" name="advice" maxlength="20"/);
+    // 20 characters, as the counter and the server count them; the browser counts UTF-16 units (an emoji is two).
+    expect(html).toMatch(/<textarea id="q-advice-input" name="advice" maxlength="40"/);
+    expect(html).toContain('data-max="20"');
     expect(html).toContain('Answer only if you answered “Yes” to “Were you a victim of crime?”');
     expect((html.match(/<fieldset/g) ?? []).length).toBe(5);
     expect((html.match(/<legend>/g) ?? []).length).toBe(5);
   });
 
-  it('treats draft, unopened scheduled, archived and unknown surveys alike: the same 404', async () => {
+  it('treats draft and unknown surveys alike: the same 404', async () => {
     const draft = await createBureauWithSurvey(t.container, { status: 'draft' });
-    const scheduled = await createBureauWithSurvey(t.container, { mutate: (d) => { d.slug = 'later'; }, status: 'scheduled', opensAt: new Date(Date.now() + DAY) });
-    const archived = await createBureauWithSurvey(t.container, { mutate: (d) => { d.slug = 'archived'; }, status: 'archived' });
     const pages = await Promise.all(
-      [draft.path, scheduled.path, archived.path, '/b/test-bureau/s/never-existed', '/b/nobody/s/every-type'].map((p) => request(t.app).get(`${p}?lang=en`)),
+      [draft.path, `${draft.path}/results`, `/embed${draft.path}`, '/b/test-bureau/s/never-existed', '/b/nobody/s/every-type'].map((p) => request(t.app).get(`${p}?lang=en`)),
     );
     for (const page of pages) expect(page.status).toBe(404);
     // Only the request id and the language links (to the same address) may differ.
     const bodies = pages.map((p) => withoutRequestId(p.text).replace(/href="[^"]*lang[^"]*"/g, ''));
     expect(new Set(bodies).size).toBe(1);
     expect(bodies[0]).not.toContain('<form');
+  });
+
+  it('says when a scheduled survey opens (a poster printed in advance), in the bureau time zone and the page language', async () => {
+    const { path, survey } = await createBureauWithSurvey(t.container, { status: 'scheduled', opensAt: new Date('2099-05-04T01:30:00Z'), closesAt: new Date('2099-06-01T15:59:00Z') });
+    // The poster's QR code (the short link) leads there too.
+    expect((await request(t.app).get(`/s/${survey.shortCode}`).expect(302)).headers.location).toBe(path);
+    const page = await request(t.app).get(`${path}?lang=en`).expect(200);
+    expect(page.text).toContain('Test City Police');
+    expect(page.text).toContain('This survey opens on May 4, 2099 at 9:30 AM.');
+    expect(page.text).toContain('It closes on June 1, 2099 at 11:59 PM.');
+    expect(page.text).not.toContain('<form');
+    const chinese = await request(t.app).get(`${path}?lang=zh-CN`).expect(200);
+    expect(chinese.text).toContain('本问卷将于 2099年5月4日 09:30 开始接受回答。');
+    expect(chinese.text).toContain('测试市公安局');
+    // Not a vote target yet.
+    await request(t.app).post(`${path}?lang=en`).type('form').send('victim=no').expect(409);
+    // The embed card, the bureau page and the results page say it too.
+    expect((await request(t.app).get(`/embed${path}?lang=en`).expect(200)).text).toContain('This survey opens on May 4, 2099 at 9:30 AM.');
+    expect((await request(t.app).get('/b/test-bureau?lang=en').expect(200)).text).toContain('Opens on May 4, 2099 at 9:30 AM');
+    expect((await request(t.app).get(`${path}/results?lang=en`).expect(200)).text).toContain('The survey opens on May 4, 2099 at 9:30 AM');
+  });
+
+  it('says an archived survey has closed', async () => {
+    const { path } = await createBureauWithSurvey(t.container, { status: 'archived', closesAt: new Date('2026-03-01T04:00:00Z') });
+    const page = await request(t.app).get(`${path}?lang=en`).expect(200);
+    expect(page.text).toContain('closed on March 1, 2026');
+    expect(page.text).not.toContain('<form');
   });
 
   it('opens a scheduled survey once its time has come, without a job', async () => {

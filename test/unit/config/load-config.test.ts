@@ -22,12 +22,14 @@ describe('loadConfig', () => {
   it('generates a secret once, keeps it private, and reuses it', () => {
     const dir = tmp();
     const first = loadConfig({}, dir);
-    expect(first.secretGenerated).toBe(true);
+    expect(first.secretSource).toBe('generated');
     expect(first.secret.length).toBeGreaterThanOrEqual(32);
     const file = path.join(dir, 'data', 'secret.key');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, 'utf8').trim()).toBe(first.secret);
-    expect(loadConfig({}, dir).secret).toBe(first.secret);
+    const again = loadConfig({}, dir);
+    expect(again.secret).toBe(first.secret);
+    expect(again.secretSource).toBe('file');
   });
 
   it('names the bad setting and says what it expects', () => {
@@ -42,7 +44,7 @@ describe('loadConfig', () => {
   it('requires a secret in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' }, tmp())).toThrow(/MINYI_SECRET is required when NODE_ENV=production/);
     const config = loadConfig({ NODE_ENV: 'production', MINYI_SECRET: 'x'.repeat(40) }, tmp());
-    expect(config.secretGenerated).toBe(false);
+    expect(config.secretSource).toBe('environment');
   });
 
   it('reads trust proxy as a boolean, a hop count or a list', () => {
