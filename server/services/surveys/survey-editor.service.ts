@@ -38,7 +38,15 @@ export class SurveyEditor {
   ) {}
 
   async responseCount(survey: Pick<Survey, '_id'>): Promise<number> {
-    return (await this.deps.tallies.get(survey._id))?.total ?? 0;
+    return (await this.deps.tallies.get(survey._id)).total;
+  }
+
+  /**
+   * Whether the survey has any stored answer, counted or not yet (a vote's count follows its response by a
+   * moment, possibly in another process): what locks its structure.
+   */
+  async hasAnswers(survey: Pick<Survey, '_id'>): Promise<boolean> {
+    return (await this.responseCount(survey)) > 0 || (await this.models.Response.exists({ survey: survey._id })) !== null;
   }
 
   async list(bureau: Pick<Bureau, '_id'>, includeDrafts: boolean): Promise<Survey[]> {
@@ -73,7 +81,7 @@ export class SurveyEditor {
     if (definition.slug !== survey.slug && effectiveStatus(survey) !== 'draft') {
       throw new ValidationError([{ pointer: '/slug', message: 'The address of a published survey cannot change: links and QR codes point at it.' }]);
     }
-    if ((await this.responseCount(survey)) > 0) {
+    if (await this.hasAnswers(survey)) {
       const changed = structuralChanges(survey, definition);
       if (changed.length > 0) {
         throw new ConflictError(
@@ -146,7 +154,7 @@ export class SurveyEditor {
   }
 
   async remove(survey: Survey, actor: Principal): Promise<void> {
-    if (survey.status !== 'draft' || (await this.responseCount(survey)) > 0) {
+    if (survey.status !== 'draft' || (await this.hasAnswers(survey))) {
       throw new ConflictError('Only drafts without answers can be deleted. Close and archive a published survey instead.', { code: 'not_a_draft' });
     }
     await this.models.Survey.deleteOne({ _id: survey._id, status: 'draft' });

@@ -173,14 +173,14 @@ export function surveysController(deps: SurveysControllerDeps) {
   const editForm: RequestHandler = async (req, res) => {
     const survey = await loadSurvey(req, res);
     if (survey.status === 'archived') throw new NotFoundError();
-    const locked = (await deps.editor.responseCount(survey)) > 0;
+    const locked = await deps.editor.hasAnswers(survey);
     renderBuilder(res, survey, structuredClone(definitionOf(survey)) as unknown as Record<string, unknown>, { locked, flash: flash(req, res) });
   };
 
   const edit: RequestHandler = async (req, res) => {
     const survey = await loadSurvey(req, res);
     if (survey.status === 'archived') throw new NotFoundError();
-    const locked = (await deps.editor.responseCount(survey)) > 0;
+    const locked = await deps.editor.hasAnswers(survey);
     const action = String(req.body?.action ?? 'save');
     let definition: Record<string, unknown>;
     if (action === 'import') {
