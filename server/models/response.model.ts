@@ -27,6 +27,12 @@ export interface SurveyResponse {
   locale: Locale;
   /** Salted hash of the client address; kept only for surveys whose anonymity is "confidential". */
   clientHash: string | null;
+  /**
+   * The random token of the batch that inserted it (see TallyPending.token): the same form posted again may
+   * reuse its id in another batch, and only the batch that stored it counts it. Links to nothing once the
+   * batch's marker is deleted.
+   */
+  batch?: string | null;
 }
 
 export const responseSchema = new Schema<SurveyResponse>(
@@ -43,6 +49,7 @@ export const responseSchema = new Schema<SurveyResponse>(
     channel: { type: String, enum: CHANNELS, required: true, default: 'web' },
     locale: { type: String, required: true },
     clientHash: { type: String, default: null },
+    batch: { type: String, default: null },
   },
   { strict: 'throw', minimize: false, versionKey: false },
 );

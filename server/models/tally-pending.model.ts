@@ -11,6 +11,8 @@ export interface TallyPending {
   survey: Types.ObjectId;
   writer: string;
   seq: number;
+  /** Random; stored on the batch's responses, so settling counts only those this batch stored. */
+  token: string;
   /** Ids of the responses the batch inserts, all of this survey, as stored (ObjectId or string). */
   responses: unknown[];
   at: Date;
@@ -22,6 +24,7 @@ export const tallyPendingSchema = new Schema<TallyPending>(
     survey: { type: Schema.Types.ObjectId, required: true },
     writer: { type: String, required: true },
     seq: { type: Number, required: true },
+    token: { type: String, required: true },
     responses: { type: [Schema.Types.Mixed], default: [] },
     at: { type: Date, required: true },
   },

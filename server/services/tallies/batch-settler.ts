@@ -25,7 +25,7 @@ export class BatchSettler {
   ) {}
 
   /** The responses of the batch that were stored; after this no other response of it can be. */
-  async storedOf(batch: Pick<TallyPending, 'survey' | 'responses'>): Promise<SurveyResponse[]> {
+  async storedOf(batch: Pick<TallyPending, 'survey' | 'token' | 'responses'>): Promise<SurveyResponse[]> {
     const tombstones = batch.responses.map((id) => ({ _id: id, survey: VOID_SURVEY, submissionId: `tombstone:${String(id)}`, tombstone: true }));
     const existed = await insertKeyed(this.models.Response.collection, tombstones as never[], this.options.writeConcern, { stopped: this.options.stopped });
     const ids = [...existed].map((index) => batch.responses[index]);
@@ -34,7 +34,8 @@ export class BatchSettler {
     const found = await this.models.Response.collection.find({ _id: { $in: ids as never[] } }).toArray();
     // Every fenced id holds a document now; one missing means the read itself went wrong.
     if (found.length !== ids.length) throw new Error(`${ids.length - found.length} responses are missing after they were fenced`);
-    const stored = found.filter((document) => String(document.survey) === String(batch.survey)) as unknown as SurveyResponse[];
+    // A response of another batch (the same form posted again, reusing its id) is that batch's to count.
+    const stored = found.filter((document) => String(document.survey) === String(batch.survey) && (document.batch ?? null) === (batch.token ?? null)) as unknown as SurveyResponse[];
     return stored;
   }
 }

@@ -30,7 +30,7 @@ type Counted = Pick<SurveyResponse, 'answers' | 'day' | 'district' | 'channel'>;
 type CountedSurvey = Pick<Survey, '_id' | 'questions'>;
 
 /** A batch of one survey's votes, numbered by its writer; see markPending(). */
-export type Marker = Pick<TallyPending, '_id' | 'survey' | 'writer' | 'seq' | 'responses'>;
+export type Marker = Pick<TallyPending, '_id' | 'survey' | 'writer' | 'seq' | 'token' | 'responses'>;
 
 export interface TallyWriterOptions {
   writeConcern?: WriteConcernSettings;
@@ -73,7 +73,7 @@ export class TallyWriter {
     const at = new Date();
     const markers = batches.map((batch): TallyPending => {
       const seq = this.nextSeq(batch.survey);
-      return { _id: deltaId(batch.survey, this.writerId, seq), survey: batch.survey, writer: this.writerId, seq, responses: batch.responseIds, at };
+      return { _id: deltaId(batch.survey, this.writerId, seq), survey: batch.survey, writer: this.writerId, seq, token: randomBytes(12).toString('base64url'), responses: batch.responseIds, at };
     });
     await this.models.TallyPending.collection.insertMany(markers as never[], { ordered: false, writeConcern: this.options.writeConcern });
     return markers;

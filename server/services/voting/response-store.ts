@@ -75,6 +75,9 @@ export class ResponseStore {
       return { error };
     }
 
+    groups.forEach((group, i) => {
+      for (const waiting of group) waiting.response.batch = markers[i]!.token;
+    });
     let errors = new Map<number, { code?: number; errmsg?: string }>();
     try {
       await this.models.Response.collection.insertMany(

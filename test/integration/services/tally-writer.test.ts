@@ -39,7 +39,7 @@ async function storeResponse(answers: Record<string, string | string[] | number>
     locale: 'zh-CN' as const,
   };
   const [marker] = await writer.markPending([{ survey: survey._id, responseIds: [id] }]);
-  await t.container.models.Response.create(response);
+  await t.container.models.Response.create({ ...response, batch: marker!.token });
   return Object.assign(response, { marker: marker! });
 }
 
@@ -155,6 +155,17 @@ describe('TallyWriter', () => {
     expect(await t.container.models.Response.countDocuments({ survey: VOID_SURVEY })).toBe(1);
     expect((await t.container.tallies.get(survey._id)).total).toBe(0);
     expect(await t.container.models.TallyPending.countDocuments()).toBe(0);
+  });
+
+  it('does not count a response stored by a later batch that reused its id (the same form posted again)', async () => {
+    const id = new Types.ObjectId();
+    const [lost] = await t.container.tallyWriter.markPending([{ survey: survey._id, responseIds: [id] }]);
+    // The first post's insert never arrived; the resident posted the same form again, stored and counted.
+    const again = await storeResponse(answers(1), id);
+    await count(again);
+    await t.container.tallyWriter.settle(survey, lost!);
+    await t.container.tallyWriter.drain();
+    expect(await verify()).toEqual({ responses: 1, tallyTotal: 1, differences: [] });
   });
 
   it('settles a batch whose insert landed before it was given up: the vote is counted', async () => {
