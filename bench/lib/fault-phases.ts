@@ -108,6 +108,8 @@ async function runFault(ctx: PhaseContext, setup: FaultSetup, fault: Fault, befo
   if (options.endsLoad) ctx.headDone();
   log(`  ${ctx.summary(stats)}`);
   await sleep(end + WATCH_AFTER_MS + 1000 - performance.now());
+  // A round of slow pages may still be on its way: stop once one was sent after the window (or 30 s later).
+  for (let waited = 0; watch.lastSentAt() < end + WATCH_AFTER_MS && waited < 30_000; waited += 250) await sleep(250);
   const answers = await watch.stop();
   const healthzAfterMs = await healthz;
   const pages = judgePages(answers, { start, end }, { windowMs: WATCH_AFTER_MS, cutsConnections: fault.cutsConnections });

@@ -98,6 +98,11 @@ export class PageWatch {
     })();
   }
 
+  /** When the newest request was sent (0 before any). */
+  lastSentAt(): number {
+    return this.answers.reduce((last, answer) => Math.max(last, answer.sentAt), 0);
+  }
+
   async stop(): Promise<PageAnswer[]> {
     this.running = false;
     await this.loop;
