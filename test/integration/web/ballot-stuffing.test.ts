@@ -78,7 +78,7 @@ describe('a scripted stuffing attempt from one address', () => {
     expect(row(html, 'Refused as bot: hidden field filled')).toBe('1');
     expect(row(html, 'Refused as bot: faster than the minimum fill time')).toBe('1');
     expect(row(html, 'Refused as bot: forged, expired or foreign form')).toBe('1');
-    expect(row(html, "Sent back with mistakes (own rate limit, not the votes')".replace("'", '&#x27;'))).toBe('10');
+    expect(row(html, 'Sent back with mistakes (rate-limited apart from votes)')).toBe('10');
     expect(row(html, 'Invitation code refused')).toBe('0');
     expect(row(html, 'Address groups refused as bots (any reason)')).toBe('1');
     // One address group, ten votes, shown as a shortened keyed hash.
