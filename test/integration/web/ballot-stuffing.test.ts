@@ -87,6 +87,9 @@ describe('a scripted stuffing attempt from one address', () => {
     expect(html).toContain('5 free-text answers repeat an earlier one word for word.');
     expect(html).toContain('<th scope="row">请多巡逻 &lt;b&gt;now&lt;/b&gt;</th><td class="num">6</td>');
     expect(html).toContain('For sensitive topics, require invitation codes');
+    const zh = (await analyst.get('/staff/b/test-bureau/surveys/every-type/results?lang=zh-CN').expect(200)).text;
+    expect(row(zh, '判定为机器人：隐藏字段被填写')).toBe('1');
+    expect(zh).toContain('有 5 条文字回答与之前的回答逐字相同。');
   });
 
   it('gives the same figures in the read API', async () => {
