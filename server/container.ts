@@ -37,6 +37,7 @@ import { responseIdFor } from './services/voting/response-id.js';
 import { ResponseStore } from './services/voting/response-store.js';
 import { SurveyDirectory } from './services/voting/survey-directory.js';
 import { VoteService } from './services/voting/vote.service.js';
+import { VoteWatch } from './services/voting/vote-watch.js';
 import { VoteRateLimiter } from './services/voting/vote-rate-limiter.js';
 import { HeavyRequests } from './web/shared/heavy-requests.js';
 import { RenderedPageCache } from './web/shared/rendered-page-cache.js';
@@ -67,6 +68,7 @@ export interface Container {
   responses: ResponseStore;
   votes: VoteService;
   refusals: RefusalCounter;
+  voteWatch: VoteWatch;
   pageCache: RenderedPageCache;
   heavyRequests: HeavyRequests;
   passwordPolicy: PasswordPolicy;
@@ -120,9 +122,10 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   const accounts = new AccountService(models, { policy: passwordPolicy, hasher: new PasswordHasher(), rateLimiter, devices: new KnownDevices(config.secret), audit, health });
   const responses = new ResponseStore(models, tallyWriter, { writeConcern, logger, idFor: (survey, submissionId, generation) => responseIdFor(config.secret, survey, submissionId, generation) });
   const refusals = new RefusalCounter();
+  const voteWatch = new VoteWatch(config.secret);
   const votes = new VoteService(
     models,
-    { validators: answerValidators, tokens, rateLimiter: voteRateLimiter, codes, responses, tallyWriter, tallies, receipts, refusals },
+    { validators: answerValidators, tokens, rateLimiter: voteRateLimiter, codes, responses, tallyWriter, tallies, receipts, refusals, watch: voteWatch },
     { secret: config.secret, minFillSeconds: config.minFillSeconds, logger },
   );
   return {
@@ -147,6 +150,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     responses,
     votes,
     refusals,
+    voteWatch,
     pageCache: new RenderedPageCache(),
     heavyRequests: new HeavyRequests(),
     passwordPolicy,

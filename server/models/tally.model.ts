@@ -18,8 +18,14 @@ export interface IntegrityCounters {
   accepted: number;
   duplicate: number;
   rateLimited: number;
+  /** Address groups refused as bots (any reason), one per group and ten minutes (see RefusalCounter). */
   refused: number;
   invalid: number;
+  /** Refusals by reason, each counted once per address group, reason and ten minutes like `refused`. */
+  honeypot: number;
+  tooFast: number;
+  badToken: number;
+  codeRefused: number;
 }
 
 /**

@@ -63,6 +63,7 @@ export async function createTestApp(overrides: Record<string, string> = {}, opti
       container.voteRateLimiter.clear();
       container.rateLimiter.clear();
       container.refusals.clear();
+      container.voteWatch.clear();
     },
     async close() {
       await database.connection.dropDatabase().catch(() => {});

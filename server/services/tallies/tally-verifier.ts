@@ -17,7 +17,7 @@ export interface TallyDifference {
 }
 
 /** Counters of refused votes have no responses to recompute them from. */
-const NOT_FROM_RESPONSES = /^integrity\.(duplicate|rateLimited|refused|invalid)$/;
+const NOT_FROM_RESPONSES = /^integrity\.(duplicate|rateLimited|refused|invalid|honeypot|tooFast|badToken|codeRefused)$/;
 
 export class TallyVerifier {
   constructor(

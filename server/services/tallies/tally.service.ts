@@ -44,7 +44,7 @@ type DeltaPart = Pick<TallyDelta, '_id' | 'writer' | 'seq' | 'tally' | 'slices'>
 /** Snapshots kept across all surveys; a day's slice is a few kilobytes. */
 const MAX_KEPT = 5000;
 
-const EMPTY_INTEGRITY: IntegrityCounters = { accepted: 0, duplicate: 0, rateLimited: 0, refused: 0, invalid: 0 };
+const EMPTY_INTEGRITY: IntegrityCounters = { accepted: 0, duplicate: 0, rateLimited: 0, refused: 0, invalid: 0, honeypot: 0, tooFast: 0, badToken: 0, codeRefused: 0 };
 
 export class TallyService {
   /** The newest snapshot known of each counter key, in least-recently-used order. */

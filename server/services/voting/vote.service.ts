@@ -24,6 +24,7 @@ import { effectiveStatus } from './survey-availability.js';
 import type { PublishedSurvey } from './survey-directory.js';
 import { parseVoteForm, type ParsedVoteForm } from './vote-form-parser.js';
 import type { VoteRateLimiter } from './vote-rate-limiter.js';
+import type { VoteWatch } from './vote-watch.js';
 
 export interface VoteRequest {
   published: PublishedSurvey;
@@ -80,6 +81,8 @@ export function calendarDay(date: Date, timeZone: string): string {
 
 const HOUR_MS = 3600_000;
 
+type RefusalReason = 'badToken' | 'honeypot' | 'tooFast' | 'codeRefused';
+
 export class VoteService {
   constructor(
     private readonly models: Models,
@@ -93,6 +96,7 @@ export class VoteService {
       tallies: TallyService;
       receipts: Receipts;
       refusals: RefusalCounter;
+      watch: VoteWatch;
     },
     private readonly options: VoteServiceOptions,
   ) {}
@@ -105,7 +109,7 @@ export class VoteService {
     const form = parseVoteForm(request.body, survey.questions);
     const token = this.deps.tokens.verify(form.token, String(survey._id), request.csrfCookie, now.getTime());
     if (typeof token === 'string') {
-      this.countRefused(survey, request, now);
+      this.countRefused(survey, request, now, 'badToken');
       if (token === 'malformed' || token === 'forged') throw new BadRequestError('The form is missing its security field or it was altered. Please reload the survey.');
       throw new FormExpiredError();
     }
@@ -118,22 +122,16 @@ export class VoteService {
       return { kind: 'already-voted', receipt: request.votedReceipt };
     }
     if (form.honeypot.trim() !== '') {
-      this.countRefused(survey, request, now);
+      this.countRefused(survey, request, now, 'honeypot');
       throw new BadRequestError('This form could not be accepted.');
     }
     if (now.getTime() - token.issuedAt < this.options.minFillSeconds * 1000) {
-      this.countRefused(survey, request, now);
+      this.countRefused(survey, request, now, 'tooFast');
       return { kind: 'too-fast', form, token };
     }
 
     const clientHash = hashClientAddress(request.clientAddress, this.options.secret);
-    try {
-      this.deps.rateLimiter.hit(String(survey._id), clientHash, now.getTime(), hashClientSite(request.clientAddress, this.options.secret));
-    } catch (error) {
-      this.count(survey, 'rateLimited');
-      throw error;
-    }
-
+    const site = hashClientSite(request.clientAddress, this.options.secret);
     const validator = this.deps.validators.get(String(survey._id), survey.revision, survey.questions, bureau.districts.map((d) => d.id));
     let submission: Submission;
     try {
@@ -141,10 +139,15 @@ export class VoteService {
       if (form.problems.length > 0) throw new ValidationError(form.problems);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
+      // Forms sent back with mistakes have a budget of their own: a flood of them from a carrier address
+      // shared by many residents must not use up the votes those residents may send.
+      this.hitRateLimit(survey, `${String(survey._id)}:invalid`, clientHash, now, site);
       this.count(survey, 'invalid');
       const problems = [...form.problems, ...error.problems.filter((p) => !form.problems.some((f) => f.pointer === p.pointer))];
       return { kind: 'invalid', problems, form, token };
     }
+
+    this.hitRateLimit(survey, String(survey._id), clientHash, now, site);
 
     const day = calendarDay(now, bureau.timezone);
     let claimedCode: string | undefined;
@@ -155,7 +158,7 @@ export class VoteService {
         // A used code may have been used by this very form: a retry, which gets its receipt again.
         if (claim.problem === 'used' && (await this.isStored(survey, token.submissionId))) return { kind: 'accepted', receipt, replay: true };
         if (claim.problem === 'used') this.count(survey, 'duplicate');
-        else this.countRefused(survey, request, now);
+        else this.countRefused(survey, request, now, 'codeRefused');
         return { kind: 'code-refused', problem: claim.problem, form, token };
       }
       claimedCode = claim.codeHash;
@@ -195,6 +198,8 @@ export class VoteService {
       this.count(survey, 'duplicate');
       return { kind: 'accepted', receipt, replay: true };
     }
+    const texts = survey.questions.filter((q) => q.type === 'text').map((q) => submission.answers[q.id]).filter((a): a is string => typeof a === 'string');
+    this.deps.watch.record(String(survey._id), clientHash, texts, now.getTime());
     return { kind: 'accepted', receipt, replay: false };
   }
 
@@ -215,9 +220,24 @@ export class VoteService {
     return tally.total + this.deps.tallyWriter.queuedVotes(survey._id);
   }
 
-  /** Refused posts are free to send: one per address group and window is counted (see RefusalCounter). */
-  private countRefused(survey: Pick<Survey, '_id'>, request: VoteRequest, now: Date): void {
-    if (this.deps.refusals.shouldCount(String(survey._id), hashClientAddress(request.clientAddress, this.options.secret), now.getTime())) this.count(survey, 'refused');
+  /** Counts the post against the address group's budget in scope; a post over budget is refused with 429. */
+  private hitRateLimit(survey: Pick<Survey, '_id'>, scope: string, clientHash: string, now: Date, site: string | undefined): void {
+    try {
+      this.deps.rateLimiter.hit(scope, clientHash, now.getTime(), site);
+    } catch (error) {
+      this.count(survey, 'rateLimited');
+      throw error;
+    }
+  }
+
+  /**
+   * Refused posts are free to send: one per address group and window is counted (see RefusalCounter), in
+   * `refused` and, apart, in the reason's counter.
+   */
+  private countRefused(survey: Pick<Survey, '_id'>, request: VoteRequest, now: Date, reason: RefusalReason): void {
+    const client = hashClientAddress(request.clientAddress, this.options.secret);
+    if (this.deps.refusals.shouldCount(String(survey._id), client, now.getTime())) this.count(survey, 'refused');
+    if (this.deps.refusals.shouldCount(String(survey._id), `${client}:${reason}`, now.getTime())) this.count(survey, reason);
   }
 
   /** Integrity counters are best-effort: a failure to count must not fail the resident's request. */

@@ -11,6 +11,7 @@ import type { Bureau } from '../../models/bureau.model.js';
 import type { Survey } from '../../models/survey.model.js';
 import { canRead, isBureauStaff, type Principal } from '../../services/accounts/access.js';
 import { readFilter } from '../../services/dashboards/dashboard-filter.js';
+import { integrityReport } from '../../services/voting/integrity-report.js';
 import { questionResults, type QuestionResult } from '../../services/dashboards/question-results.js';
 import { smallCellProtected } from '../../services/dashboards/statistics.js';
 import { definitionOf } from '../../services/surveys/survey-editor.service.js';
@@ -113,7 +114,9 @@ export function apiRoutes(container: Container, session: RequestHandler[]): Rout
     const counts = await container.dashboards.counts(survey, filter);
     const threshold = container.config.smallCellMin;
     const results = questionResults({ questions: survey.questions, bureau, total: counts.total, tallies: counts.questions, smallCellThreshold: threshold });
-    res.json({ survey: survey.slug, total: counts.total, filter, smallCellProtected: smallCellProtected(counts.total, threshold), byDay: counts.byDay, byDistrict: counts.byDistrict, byChannel: counts.byChannel, questions: results.map(plainResult) });
+    // Vote checks count every attempt, whatever the filters (like the dashboard's panel).
+    const integrity = integrityReport((await container.tallies.get(survey._id)).integrity, container.voteWatch.report(String(survey._id)));
+    res.json({ survey: survey.slug, total: counts.total, filter, smallCellProtected: smallCellProtected(counts.total, threshold), byDay: counts.byDay, byDistrict: counts.byDistrict, byChannel: counts.byChannel, questions: results.map(plainResult), integrity });
   });
 
   const responses = (format: 'json' | 'csv'): RequestHandler => async (req, res) => {

@@ -64,7 +64,40 @@ export function openApiDocument(publicUrl: string) {
         Results: {
           type: 'object',
           required: ['survey', 'total', 'filter', 'smallCellProtected', 'questions'],
-          properties: { survey: { type: 'string' }, total: { type: 'integer' }, filter: { type: 'object' }, smallCellProtected: { type: 'boolean', description: 'True when fewer responses than the small-cell minimum: shares are null.' }, questions: { type: 'array', items: { $ref: '#/components/schemas/QuestionResult' } } },
+          properties: { survey: { type: 'string' }, total: { type: 'integer' }, filter: { type: 'object' }, smallCellProtected: { type: 'boolean', description: 'True when fewer responses than the small-cell minimum: shares are null.' }, questions: { type: 'array', items: { $ref: '#/components/schemas/QuestionResult' } }, integrity: { $ref: '#/components/schemas/Integrity' } },
+        },
+        Integrity: {
+          type: 'object',
+          description: 'Vote checks since the survey opened, whatever the filters. Bot refusals (honeypot, tooFast, badToken) and codeRefused count once per address group, reason and 10 minutes; the others count each post.',
+          required: ['counted', 'refused', 'refusedAddressGroups', 'watch'],
+          properties: {
+            counted: { type: 'integer', description: 'Votes counted.' },
+            refused: {
+              type: 'object',
+              required: ['duplicate', 'rateLimited', 'honeypot', 'tooFast', 'badToken', 'invalid', 'codeRefused'],
+              properties: {
+                duplicate: { type: 'integer', description: 'Second votes of a browser, used invitation codes, repeated forms.' },
+                rateLimited: { type: 'integer', description: 'Posts over the address group\'s budget (429); mistaken posts have a budget of their own.' },
+                honeypot: { type: 'integer', description: 'Refused as bots: the hidden field was filled.' },
+                tooFast: { type: 'integer', description: 'Refused as bots: sent faster than the minimum fill time.' },
+                badToken: { type: 'integer', description: 'Refused as bots: forged, expired or foreign form token.' },
+                invalid: { type: 'integer', description: 'Sent back with mistakes (not counted as votes).' },
+                codeRefused: { type: 'integer', description: 'Unknown, revoked or expired invitation code.' },
+              },
+            },
+            refusedAddressGroups: { type: 'integer', description: 'Address groups refused as bots, once per 10 minutes whatever the reason.' },
+            watch: {
+              type: 'object',
+              description: 'Watched in memory by the answering server process since it started (bounded): bursts of the last hour, repeated free texts.',
+              properties: {
+                busiestMinutes: { type: 'array', items: { type: 'object', properties: { minute: { type: 'string', format: 'date-time' }, votes: { type: 'integer' } } } },
+                busiestGroups: { type: 'array', items: { type: 'object', properties: { group: { type: 'string', description: 'Shortened keyed hash of an address group (IPv4 address, IPv6 /56).' }, votes: { type: 'integer' } } } },
+                repeatedTexts: { type: 'integer', description: 'Free-text answers repeating an earlier one verbatim.' },
+                topTexts: { type: 'array', items: { type: 'object', properties: { text: { type: 'string' }, count: { type: 'integer' } } } },
+                textsTruncated: { type: 'boolean', description: 'True when more distinct texts came than are tracked (2,000).' },
+              },
+            },
+          },
         },
         Response: { type: 'object', properties: { day: { type: 'string' }, district: { type: ['string', 'null'] }, channel: { type: 'string' }, language: { type: 'string' }, answers: { type: 'object' }, otherText: { type: 'object' } } },
         Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['status', 'code', 'message'], properties: { status: { type: 'integer' }, code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } } } } },

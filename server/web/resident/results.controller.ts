@@ -5,6 +5,7 @@ import type { I18n } from '../../i18n/i18n.js';
 import { questionResults } from '../../services/dashboards/question-results.js';
 import { smallCellProtected } from '../../services/dashboards/statistics.js';
 import type { TallyService } from '../../services/tallies/tally.service.js';
+import { integrityStatement, REFUSAL_REASONS } from '../../services/voting/integrity-report.js';
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
 import { renderPage } from '../shared/render-page.js';
 import { resultsViewModel } from '../shared/results.view-model.js';
@@ -30,6 +31,14 @@ export function publicResultsController(deps: { directory: SurveyDirectory; tall
       }, { locale });
     }
     const tally = await deps.tallies.get(survey._id);
+    // Like a returning officer's statement: how many were counted and why the rest were not, no more.
+    const publicStatement = (counters: typeof tally.integrity) => {
+      const statement = integrityStatement(counters);
+      return {
+        counted: statement.counted,
+        refused: REFUSAL_REASONS.map((reason) => ({ label: deps.i18n.translate(locale, `results.refusedReason.${reason}`), count: statement.refused[reason] })),
+      };
+    };
     const total = tally?.total ?? 0;
     const results = questionResults({ questions: survey.questions, bureau, total, tallies: tally?.questions ?? {}, smallCellThreshold: deps.smallCellMin });
     const now = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: bureau.timezone }).format(new Date());
@@ -42,6 +51,7 @@ export function publicResultsController(deps: { directory: SurveyDirectory; tall
       asOf: deps.i18n.translate(locale, 'results.asOf', { date: now }),
       smallCell: smallCellProtected(total, deps.smallCellMin) ? deps.i18n.translate(locale, 'results.smallCell', { threshold: deps.smallCellMin }) : null,
       questions: resultsViewModel(results, deps.i18n, locale),
+      statement: publicStatement(tally.integrity),
       scripts: ['/static/vendor/chart.umd.min.js', '/static/js/results-charts.js'],
     }, { locale });
   };

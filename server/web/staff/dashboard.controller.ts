@@ -10,7 +10,9 @@ import { answerValues as answerValuesOf, filterQuery, isFiltered, readFilter, ty
 import { DashboardService } from '../../services/dashboards/dashboard.service.js';
 import { questionResults } from '../../services/dashboards/question-results.js';
 import { crossTab, smallCellProtected, wordCounts } from '../../services/dashboards/statistics.js';
+import { integrityReport, REFUSAL_REASONS } from '../../services/voting/integrity-report.js';
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
+import type { VoteWatch } from '../../services/voting/vote-watch.js';
 import type { AuditLog } from '../../services/audit/audit-log.js';
 import { Exporter } from '../../services/dashboards/exports.js';
 import { pipeline } from 'node:stream/promises';
@@ -23,7 +25,7 @@ const TEXT_PAGE_SIZE = 20;
 const MAX_TEXT_PAGE = 500;
 const CROSS_TAB_TYPES = new Set(['single', 'multiple', 'yes-no', 'rating', 'district', 'ranking']);
 
-export function dashboardController(deps: { directory: SurveyDirectory; dashboards: DashboardService; exporter: Exporter; audit: AuditLog; views: ViewRenderer; i18n: I18n; smallCellMin: number }) {
+export function dashboardController(deps: { directory: SurveyDirectory; dashboards: DashboardService; exporter: Exporter; audit: AuditLog; views: ViewRenderer; i18n: I18n; smallCellMin: number; voteWatch: VoteWatch }) {
   const t = (res: Response, key: string, params?: Record<string, unknown>) => deps.i18n.translate(res.locals.locale as Locale, key, params);
 
   async function loadSurvey(req: Request, res: Response): Promise<Survey> {
@@ -45,6 +47,27 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
   }
 
   const answerValues = (res: Response, question: Question) => answerValuesOf(question, currentBureau(res));
+
+  /** The vote checks: counted and refused per reason from the tally, bursts and repeated texts from this process. */
+  function integrityPanel(res: Response, survey: Survey, counters: Parameters<typeof integrityReport>[0]) {
+    const report = integrityReport(counters, deps.voteWatch.report(String(survey._id)));
+    const bureau = currentBureau(res);
+    const minute = new Intl.DateTimeFormat(res.locals.locale as Locale, { hour: '2-digit', minute: '2-digit', timeZone: bureau.timezone });
+    return {
+      rows: [
+        { label: t(res, 'dashboard.accepted'), count: report.counted },
+        ...REFUSAL_REASONS.map((reason) => ({ label: t(res, `dashboard.${reason}`), count: report.refused[reason] })),
+        { label: t(res, 'dashboard.refused'), count: report.refusedAddressGroups },
+      ],
+      minutesCaption: t(res, 'dashboard.busiestMinutes', { timezone: bureau.timezone }),
+      minutes: report.watch.busiestMinutes.map((m) => ({ label: minute.format(new Date(m.minute)), votes: m.votes })),
+      groups: report.watch.busiestGroups,
+      repeatedTexts: t(res, 'dashboard.repeatedTexts', { count: report.watch.repeatedTexts }),
+      textsTruncated: report.watch.textsTruncated,
+      topTexts: report.watch.topTexts,
+      invitationAdvice: survey.settings.votePolicy === 'invitation' ? null : t(res, 'dashboard.invitationAdvice'),
+    };
+  }
 
   const filterFields = (filter: DashboardFilter) => [...filterQuery(filter).entries()].map(([name, value]) => ({ name, value }));
 
@@ -95,7 +118,7 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
       total: counts.total,
       today: counts.byDay[DashboardService.today(bureau)] ?? 0,
       byChannel: CHANNELS.map((c) => ({ label: t(res, `channelName.${c}`), count: counts.byChannel[c] ?? 0 })),
-      integrity: (['accepted', 'duplicate', 'rateLimited', 'refused', 'invalid'] as const).map((key) => ({ label: t(res, `dashboard.${key}`), count: integrity[key] })),
+      integrity: integrityPanel(res, survey, integrity),
       overTimeTitle: t(res, 'dashboard.overTime', { timezone: bureau.timezone }),
       overTime: DashboardService.overTime(counts.byDay),
       questions: resultsViewModel(questionResults({ questions: survey.questions, bureau, total: counts.total, tallies: counts.questions, smallCellThreshold: deps.smallCellMin }), deps.i18n, locale),
