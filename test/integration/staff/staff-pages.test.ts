@@ -1,0 +1,106 @@
+/** Issue 17, part 3: staff pages that read well (audit log in words, confirmations, preview language, poster dates). */
+import request from 'supertest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../utils/test-app.js';
+import { createBureauWithSurvey, expectStatus } from '../../utils/resident.js';
+import { createStaff, csrfOf, signedInAgent, STAFF_PASSWORD, type StaffAgent } from '../../utils/staff.js';
+
+let t: TestApp;
+let manager: StaffAgent;
+const audit = '/staff/b/test-bureau/audit';
+const at = '/staff/b/test-bureau/surveys/every-type';
+
+beforeAll(async () => {
+  t = await createTestApp({ MINYI_MIN_FILL_SECONDS: '0', MINYI_PUBLIC_URL: 'http://minyi.example.cn' });
+});
+beforeEach(async () => {
+  await t.reset();
+  const { bureau } = await createBureauWithSurvey(t.container);
+  await createStaff(t.container, 'manager@test.cn', [{ role: 'manager', bureau: bureau._id }]);
+  await t.container.accounts.create({ email: 'wang@test.cn', name: '王五', password: STAFF_PASSWORD, roles: [{ role: 'analyst', bureau: bureau._id }] });
+  await createStaff(t.container, 'stranger@elsewhere.cn', []);
+  manager = await signedInAgent(t.app, 'manager@test.cn');
+});
+afterAll(async () => t?.close());
+
+async function post(agent: StaffAgent, path: string, fields: Record<string, string> = {}) {
+  const csrf = await agent.csrf();
+  return agent.post(path).type('form').send({ _csrf: csrf, ...fields });
+}
+
+async function failedSignIn(email: string) {
+  const agent = request.agent(t.app);
+  const csrf = await csrfOf(agent);
+  await agent.post('/staff/login').type('form').send({ _csrf: csrf, email, password: 'not the password at all' });
+}
+
+const sentences = (html: string) => [...html.matchAll(/<tr><td><time[^>]*>[^<]+<\/time><\/td><td>([^<]+)<\/td>/g)].map((m) => m[1]!.replace(/&quot;/g, '"'));
+
+describe('audit log in words', () => {
+  it('words every entry in Chinese and English, shows details as fields, and includes the sign-ins of the bureau staff only', async () => {
+    await failedSignIn('wang@test.cn');
+    await signedInAgent(t.app, 'wang@test.cn');
+    await signedInAgent(t.app, 'stranger@elsewhere.cn');
+    await failedSignIn('stranger@elsewhere.cn');
+    expectStatus(await post(manager, `${at}/duplicate`), 303);
+    expectStatus(await post(manager, '/staff/b/test-bureau/surveys/every-type-copy/delete'), 303);
+
+    const zh = await manager.get(`${audit}?lang=zh-CN`).expect(200);
+    expect(sentences(zh.text)).toEqual([
+      'manager 删除了问卷草稿《every-type-copy》',
+      'manager 创建了问卷《every-type-copy》',
+      '王五 登录了工作台',
+      '有人以 王五 的账号登录失败（密码错误或账号不存在）',
+      'manager 登录了工作台',
+    ]);
+    expect(zh.text).not.toContain('stranger');
+    expect(zh.text).not.toMatch(/<td>[^<]*survey\.delete/);
+    expect(zh.text).not.toMatch(/<td>[^<]*\{"/);
+
+    const en = await manager.get(`${audit}?lang=en`).expect(200);
+    expect(sentences(en.text)).toEqual([
+      'manager deleted the draft “every-type-copy”',
+      'manager created the survey “every-type-copy”',
+      '王五 signed in',
+      'A sign-in as 王五 failed (wrong password or no such account)',
+      'manager signed in',
+    ]);
+  });
+
+  it('shows times in the bureau time zone and details escaped, never as JSON', async () => {
+    const bureau = await t.container.models.Bureau.findOne({ slug: 'test-bureau' }).lean();
+    await t.container.models.AuditEntry.deleteMany({});
+    // 16:30 UTC on 1 March is 00:30 on 2 March in Shanghai.
+    await t.container.models.AuditEntry.create({ at: new Date('2026-03-01T16:30:00Z'), actor: null, actorEmail: 'wang@test.cn', action: 'export', bureau: bureau!._id, target: { kind: 'survey', id: null, label: 'every-type' }, details: { file: '<b>x</b>.csv', filter: { district: 'A' } } });
+    const zh = await manager.get(`${audit}?lang=zh-CN`).expect(200);
+    expect(zh.text).toContain('2026年3月2日 00:30:00');
+    expect(zh.text).toContain('王五 导出了问卷《every-type》的数据');
+    expect(zh.text).toContain('<dt>文件</dt><dd>&lt;b&gt;x&lt;/b&gt;.csv</dd>');
+    expect(zh.text).toContain('<dt>筛选条件</dt><dd>district: A</dd>');
+    const en = await manager.get(`${audit}?lang=en`).expect(200);
+    expect(en.text).toContain('Mar 2, 2026, 12:30:00');
+    expect(en.text).not.toMatch(/4:30:00/);
+  });
+
+  it('filters by action and by person with GET parameters, kept in the pagination links', async () => {
+    await failedSignIn('wang@test.cn');
+    await signedInAgent(t.app, 'wang@test.cn');
+    const failed = await manager.get(`${audit}?lang=en&action=login.failed`).expect(200);
+    expect(sentences(failed.text)).toEqual(['A sign-in as 王五 failed (wrong password or no such account)']);
+    expect(failed.text).toMatch(/<option value="login.failed" selected>/);
+    const wang = await manager.get(`${audit}?lang=en&person=wang%40test.cn`).expect(200);
+    expect(sentences(wang.text)).toEqual(['王五 signed in', 'A sign-in as 王五 failed (wrong password or no such account)']);
+    const both = await manager.get(`${audit}?lang=en&person=wang%40test.cn&action=login`).expect(200);
+    expect(sentences(both.text)).toEqual(['王五 signed in']);
+
+    const bureau = await t.container.models.Bureau.findOne({ slug: 'test-bureau' }).lean();
+    await t.container.models.AuditEntry.insertMany(Array.from({ length: 60 }, (_, i) => ({ at: new Date(Date.UTC(2026, 0, 1, 0, i)), actor: null, actorEmail: 'wang@test.cn', action: 'export', bureau: bureau!._id, target: { kind: 'survey', id: null, label: `s${i}` }, details: {} })));
+    const first = await manager.get(`${audit}?lang=en&person=wang%40test.cn&action=export`).expect(200);
+    expect(sentences(first.text)).toHaveLength(50);
+    const older = /href="([^"]+)">Older entries/.exec(first.text)?.[1]?.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+    expect(older).toBe(`${audit}?action=export&person=wang%40test.cn&page=2`);
+    const second = await manager.get(`${older}&lang=en`).expect(200);
+    expect(sentences(second.text)).toHaveLength(10);
+    expect(sentences(second.text).every((s) => s.startsWith('王五 exported'))).toBe(true);
+  });
+});
