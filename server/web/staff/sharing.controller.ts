@@ -8,7 +8,7 @@ import { characterCount, type ShareKit } from '../../services/sharing/share-kit.
 import type { SurveyEditor } from '../../services/surveys/survey-editor.service.js';
 import type { InvitationCodes } from '../../services/voting/invitation-codes.js';
 import { effectiveStatus } from '../../services/voting/survey-availability.js';
-import { formatDate } from '../resident/resident-pages.js';
+import { formatDate, formatDateTime } from '../resident/resident-pages.js';
 import { renderPage } from '../shared/render-page.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
 import { bureauNav, currentBureau, renderStaffPage, staffUser } from './staff-pages.js';
@@ -71,6 +71,9 @@ export function sharingController(deps: { editor: SurveyEditor; shareKit: ShareK
       bureauName: bureau.name[locale],
       title: survey.title[locale],
       description: survey.description[locale],
+      // When, in the bureau's own time zone and the poster's language: a poster outlives the page it came from.
+      opens: survey.opensAt ? deps.i18n.translate(locale, 'staff.share.posterOpens', { date: formatDateTime(survey.opensAt, locale, bureau.timezone) }) : null,
+      closes: survey.closesAt ? deps.i18n.translate(locale, 'staff.share.posterCloses', { date: formatDateTime(survey.closesAt, locale, bureau.timezone) }) : null,
       qrSvg: `${at(res, survey)}/qr.svg`,
       shortUrl: deps.shareKit.shortUrl(survey).replace(/^https?:\/\//, ''),
     }, { layout: 'poster', locale });

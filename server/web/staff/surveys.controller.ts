@@ -144,8 +144,8 @@ export function surveysController(deps: SurveysControllerDeps) {
       links: {
         results: `${at}/results`,
         edit: `${at}/edit`,
-        previewZh: `${at}/preview?lang=zh-CN`,
-        previewEn: `${at}/preview?lang=en`,
+        previewZh: `${at}/preview?preview=zh-CN`,
+        previewEn: `${at}/preview?preview=en`,
         export: `${at}/export.json`,
         share: `${at}/share`,
         codes: `${at}/codes`,
@@ -260,11 +260,15 @@ export function surveysController(deps: SurveysControllerDeps) {
     res.type('application/json').send(`${JSON.stringify(body, null, 2)}\n`);
   };
 
-  /** Exactly the resident's page, in the language asked for, with a banner and a form that sends nothing. */
+  /**
+   * Exactly the resident's page, in the language asked for, with a banner and a form that sends nothing.
+   * The language comes from its own ?preview= parameter, not ?lang=, which would also switch (and remember
+   * in a cookie) the whole workspace's language.
+   */
   const preview: RequestHandler = async (req, res) => {
     const survey = await loadSurvey(req, res);
     const bureau = currentBureau(res);
-    const locale = (req.query.lang === 'en' ? 'en' : req.query.lang === 'zh-CN' ? 'zh-CN' : survey.defaultLocale) as Locale;
+    const locale = (req.query.preview === 'en' ? 'en' : req.query.preview === 'zh-CN' ? 'zh-CN' : survey.defaultLocale) as Locale;
     res.setHeader('Cache-Control', 'no-store');
     renderPage(deps.views, res, 'pages/resident/survey', { ...buildSurveyFormModel({ bureau, survey, locale }), preview: { back: surveyBase(res, survey) }, formToken: 'preview', codeValue: '' }, { locale });
   };

@@ -104,3 +104,29 @@ describe('audit log in words', () => {
     expect(sentences(second.text).every((s) => s.startsWith('王五 exported'))).toBe(true);
   });
 });
+
+describe('preview language', () => {
+  it('previews in English while the workspace stays Chinese', async () => {
+    await manager.get('/staff?lang=zh-CN').expect(200);
+    const overview = await manager.get(at).expect(200);
+    expect(overview.text.replace(/&#x3D;/g, "=")).toContain(`${at}/preview?preview=en`);
+    const preview = await manager.get(`${at}/preview?preview=en`).expect(200);
+    expect(preview.text).toContain('<html lang="en"');
+    expect(String(preview.headers['set-cookie'] ?? '')).not.toContain('minyi_lang');
+    const after = await manager.get(at).expect(200);
+    expect(after.text).toContain('<html lang="zh-CN"');
+  });
+});
+
+describe('poster', () => {
+  it('shows when the survey opens and closes, in the bureau time zone and the poster language', async () => {
+    // 16:00 UTC on 1 May is midnight on 2 May in Shanghai; 15:59 UTC on 30 June is 23:59 there.
+    await t.container.models.Survey.updateOne({ slug: 'every-type' }, { $set: { opensAt: new Date('2026-05-01T16:00:00Z'), closesAt: new Date('2026-06-30T15:59:00Z') } });
+    const zh = await manager.get(`${at}/poster?lang=zh-CN`).expect(200);
+    expect(zh.text).toContain('开始时间：2026年5月2日 00:00');
+    expect(zh.text).toContain('截止时间：2026年6月30日 23:59');
+    const en = await manager.get(`${at}/poster?lang=en`).expect(200);
+    expect(en.text).toMatch(/Opens May 2, 2026[^<]*12:00\sAM/);
+    expect(en.text).toMatch(/Closes June 30, 2026[^<]*11:59\sPM/);
+  });
+});
