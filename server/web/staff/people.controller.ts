@@ -12,7 +12,7 @@ import { AUDIT_ACTIONS, type AuditLog } from '../../services/audit/audit-log.js'
 import type { BureauService } from '../../services/bureaus/bureau.service.js';
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
-import { bureauNav, currentBureau, renderStaffPage, staffUser } from './staff-pages.js';
+import { bureauNav, currentBureau, renderConfirmPage, renderStaffPage, staffUser } from './staff-pages.js';
 
 export interface PeopleControllerDeps {
   models: Models;
@@ -73,6 +73,21 @@ export function peopleController(deps: PeopleControllerDeps) {
       if (!(error instanceof ValidationError)) throw error;
       await renderPeople(res, { problems: error.problems.map((p) => p.message), form: { email: req.body?.email, name: req.body?.name } }, 422);
     }
+  };
+
+  const confirmRevokeRole: RequestHandler = async (req, res) => {
+    const bureau = currentBureau(res);
+    const userId = String(req.params.user);
+    const role = String(req.params.role) as Role;
+    if (!/^[0-9a-f]{24}$/.test(userId) || !BUREAU_ROLES.includes(role)) throw new NotFoundError();
+    const person = (await deps.accounts.listStaff(bureau._id)).find((u) => String(u._id) === userId);
+    if (!person) throw new NotFoundError();
+    renderConfirmPage(deps.views, req, res, {
+      question: t(res, 'staff.confirm.removeRole.question', { name: person.name || person.email, role: t(res, `staff.home.role.${role}`) }),
+      consequence: t(res, 'staff.confirm.removeRole.consequence'),
+      confirmLabel: t(res, 'staff.confirm.removeRole.button'),
+      cancelHref: `/staff/b/${bureau.slug}/staff`,
+    });
   };
 
   const revokeRole: RequestHandler = async (req, res) => {
@@ -228,5 +243,5 @@ export function peopleController(deps: PeopleControllerDeps) {
     };
   }
 
-  return { staffList, addStaff, revokeRole, adminBureaus, createBureau, grantPlanner, bureauAudit: auditPage('bureau'), adminAudit: auditPage('all') };
+  return { staffList, addStaff, confirmRevokeRole, revokeRole, adminBureaus, createBureau, grantPlanner, bureauAudit: auditPage('bureau'), adminAudit: auditPage('all') };
 }

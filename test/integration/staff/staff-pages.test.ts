@@ -130,3 +130,67 @@ describe('poster', () => {
     expect(en.text).toMatch(/Closes June 30, 2026[^<]*11:59\sPM/);
   });
 });
+
+const decode = (html: string) => html.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+
+describe('confirmation of destructive actions', () => {
+  it('asks before deleting a draft: GET changes nothing, POST without CSRF is refused, POST with CSRF deletes', async () => {
+    expectStatus(await post(manager, `${at}/duplicate`), 303);
+    const copy = '/staff/b/test-bureau/surveys/every-type-copy';
+    const overview = await manager.get(`${copy}?lang=zh-CN`).expect(200);
+    expect(overview.text).toContain(`<a href="${copy}/delete"`);
+    expect(overview.text).not.toMatch(new RegExp(`<form method="post" action="${copy}/delete"`));
+
+    const ask = await manager.get(`${copy}/delete?lang=zh-CN`).expect(200);
+    expect(ask.text).toContain('确定删除草稿');
+    expect(ask.text).toMatch(new RegExp(`<form method="post" action="${copy}/delete"[^>]*>\\s*<input type="hidden" name="_csrf" value="[^"]+">`));
+    expect(ask.text).toContain(`href="${copy}"`);
+    const askEn = await manager.get(`${copy}/delete?lang=en`).expect(200);
+    expect(askEn.text).toContain('Delete the draft');
+    expect(await t.container.models.Survey.countDocuments({ slug: 'every-type-copy' })).toBe(1);
+
+    const forged = await manager.post(`${copy}/delete`).type('form').send({});
+    expect(forged.status).toBe(403);
+    expect(await t.container.models.Survey.countDocuments({ slug: 'every-type-copy' })).toBe(1);
+
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(ask.text)![1]!;
+    await manager.post(`${copy}/delete`).type('form').send({ _csrf: csrf }).expect(303);
+    expect(await t.container.models.Survey.countDocuments({ slug: 'every-type-copy' })).toBe(0);
+  });
+
+  it('asks before closing, archiving, revoking codes or a token and removing a role, and GET does none of them', async () => {
+    const bureau = await t.container.models.Bureau.findOne({ slug: 'test-bureau' }).lean();
+    const survey = await t.container.models.Survey.findOne({ slug: 'every-type' }).lean();
+    const { id: tokenId } = await t.container.apiTokens.create(bureau!._id, 'Open data <portal>', 'manager@test.cn');
+    const { batch } = await t.container.codes.generate(survey!._id, 3);
+    const wang = await t.container.models.User.findOne({ email: 'wang@test.cn' }).lean();
+    const pages: [string, string, string][] = [
+      [`${at}/lifecycle/close`, 'Close “', at],
+      [`${at}/lifecycle/archive`, 'Archive “', at],
+      [`${at}/codes/${batch}/revoke`, `Revoke the invitation code batch ${batch}?`, `${at}/codes`],
+      [`/staff/b/test-bureau/tokens/${tokenId}/revoke`, 'Revoke the API token “Open data &lt;portal&gt;”?', '/staff/b/test-bureau/tokens'],
+      [`/staff/b/test-bureau/staff/${String(wang!._id)}/revoke/analyst`, 'Remove the role “Analyst” from 王五?', '/staff/b/test-bureau/staff'],
+    ];
+    const codesPage = decode((await manager.get(`${at}/codes?lang=en`).expect(200)).text);
+    expect(codesPage).toContain(`<a href="${at}/codes/${batch}/revoke"`);
+    const tokensPage = decode((await manager.get('/staff/b/test-bureau/tokens?lang=en').expect(200)).text);
+    expect(tokensPage).toContain(`<a href="/staff/b/test-bureau/tokens/${tokenId}/revoke"`);
+    for (const [url, question, cancel] of pages) {
+      const ask = await manager.get(`${url}?lang=en`).expect(200);
+      expect(ask.text).toContain(question);
+      expect(ask.text).toContain(`<form method="post" action="${url}"`);
+      expect(decode(ask.text)).toContain(`href="${cancel}"`);
+    }
+    expect((await t.container.models.Survey.findOne({ slug: 'every-type' }).lean())!.status).toBe(survey!.status);
+    expect((await t.container.codes.batches(survey!._id)).find((b) => b.batch === batch)!.revoked).toBeFalsy();
+    expect((await t.container.apiTokens.list(bureau!._id)).find((tk) => String(tk._id) === tokenId)!.revoked).toBeFalsy();
+    expect((await t.container.models.User.findOne({ email: 'wang@test.cn' }).lean())!.roles).toHaveLength(1);
+    // An action that asks nothing has no question page.
+    await manager.get(`${at}/lifecycle/reopen`).expect(404);
+    await manager.get(`${at}/codes/no-such-batch/revoke`).expect(404);
+
+    // And the POST behind each still does it.
+    expectStatus(await post(manager, `/staff/b/test-bureau/tokens/${tokenId}/revoke`), 303);
+    expect((await t.container.apiTokens.list(bureau!._id)).find((tk) => String(tk._id) === tokenId)!.revoked).toBe(true);
+  });
+});
