@@ -6,6 +6,9 @@ import type { Survey } from '../../models/survey.model.js';
 
 export const MICROBLOG_LIMIT = 140;
 
+/** Height of the embed iframe before (or without) script: the card with a two-line title and its button at 320 px wide. */
+export const EMBED_MIN_HEIGHT = 380;
+
 /** Weibo shortens every link to a t.cn address and counts it as this many characters, however long it is. */
 export const MICROBLOG_URL_WEIGHT = 20;
 
@@ -43,9 +46,19 @@ export class ShareKit {
     return `${this.publicUrl}/embed/b/${bureau.slug}/s/${survey.slug}`;
   }
 
+  /**
+   * An iframe that fits the card: the card posts its height (public/js/embed.js) and the snippet's few lines of
+   * script set it, accepting messages only from our origin and from this iframe. Without script on the host
+   * page, a min-height tall enough for the card and its button on a narrow phone, and the card scrolls beyond it.
+   */
   embedSnippet(bureau: Pick<Bureau, 'slug' | 'name'>, survey: Pick<Survey, 'slug' | 'title'>, locale: Locale): string {
-    const title = survey.title[locale].replace(/"/g, '&quot;');
-    return `<iframe src="${this.embedUrl(bureau, survey)}?lang=${locale}" title="${title}" width="100%" height="260" style="border:0" loading="lazy"></iframe>`;
+    const title = survey.title[locale].replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+    const id = `minyi-embed-${survey.slug}`;
+    const origin = JSON.stringify(new URL(this.publicUrl).origin);
+    return (
+      `<iframe id="${id}" src="${this.embedUrl(bureau, survey)}?lang=${locale}" title="${title}" style="display:block;width:100%;height:${EMBED_MIN_HEIGHT}px;min-height:${EMBED_MIN_HEIGHT}px;border:0" loading="lazy"></iframe>\n` +
+      `<script>(function(f){addEventListener("message",function(e){var d=e.data;if(e.origin!==${origin}||e.source!==f.contentWindow||!d||d.type!=="minyi-embed-height"||!(d.height>0))return;f.style.minHeight="0";f.style.height=Math.min(d.height,4000)+"px";});})(document.getElementById("${id}"));</script>`
+    );
   }
 
   /**

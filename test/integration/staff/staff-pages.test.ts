@@ -194,3 +194,17 @@ describe('confirmation of destructive actions', () => {
     expect((await t.container.apiTokens.list(bureau!._id)).find((tk) => String(tk._id) === tokenId)!.revoked).toBe(true);
   });
 });
+
+describe('responsive embed', () => {
+  it('offers a snippet whose iframe follows the card height, with a min-height for pages without script', async () => {
+    const page = await manager.get(`${at}/share?lang=en`).expect(200);
+    const snippet = /<textarea id="embed-code"[^>]*>([^<]*)<\/textarea>/.exec(page.text)![1]!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#x3D;/g, '=').replace(/&#x27;/g, "'").replace(/&amp;/g, '&');
+    expect(snippet).not.toContain('height="260"');
+    expect(snippet).toMatch(/min-height:3\d\dpx/);
+    expect(snippet).toContain('e.origin!=="http://minyi.example.cn"');
+    expect(snippet).toContain('minyi-embed-height');
+    const embed = await request(t.app).get('/embed/b/test-bureau/s/every-type?lang=en').expect(200);
+    expect(embed.text).toContain('<script src="/static/js/embed.js" defer></script>');
+    await request(t.app).get('/static/js/embed.js').expect(200).expect(/minyi-embed-height/);
+  });
+});
