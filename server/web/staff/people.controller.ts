@@ -186,10 +186,14 @@ export function peopleController(deps: PeopleControllerDeps) {
       if (value && typeof value === 'object') return Object.entries(value).map(([k, v]) => `${k}: ${text(v)}`).join(', ');
       return String(value ?? '');
     };
+    // Values that are names of things (a role, a sign-in budget) are worded too; the rest are shown as they are.
+    const worded: Record<string, string> = { role: 'staff.home.role', scope: 'staff.audit.scopeName' };
     return Object.entries(details ?? {}).map(([key, value]) => {
       const labelKey = `staff.audit.field.${key}`;
       const label = t(res, labelKey);
-      return { label: label === labelKey ? key : label, value: text(value) };
+      const valueKey = worded[key] && typeof value === 'string' ? `${worded[key]}.${value}` : '';
+      const wordedValue = valueKey ? t(res, valueKey) : '';
+      return { label: label === labelKey ? key : label, value: wordedValue && wordedValue !== valueKey ? wordedValue : text(value) };
     });
   }
 

@@ -77,6 +77,10 @@ describe('audit log in words', () => {
     expect(zh.text).toContain('王五 导出了问卷《every-type》的数据');
     expect(zh.text).toContain('<dt>文件</dt><dd>&lt;b&gt;x&lt;/b&gt;.csv</dd>');
     expect(zh.text).toContain('<dt>筛选条件</dt><dd>district: A</dd>');
+    await t.container.models.AuditEntry.create({ at: new Date('2026-03-01T17:00:00Z'), actor: null, actorEmail: 'wang@test.cn', action: 'role.revoke', bureau: bureau!._id, target: { kind: 'user', id: null, label: 'li@test.cn' }, details: { role: 'analyst' } });
+    const role = await manager.get(`${audit}?lang=zh-CN&action=role.revoke`).expect(200);
+    expect(role.text).toContain('王五 移除了 li@test.cn 的角色');
+    expect(role.text).toContain('<dt>角色</dt><dd>分析员</dd>');
     const en = await manager.get(`${audit}?lang=en`).expect(200);
     expect(en.text).toContain('Mar 2, 2026, 12:30:00');
     expect(en.text).not.toMatch(/4:30:00/);
