@@ -17,6 +17,30 @@ export interface AuditEvent {
 
 export const AUDIT_PAGE_SIZE = 50;
 
+/** Every action the app records; the audit page offers them as a filter and words each one. */
+export const AUDIT_ACTIONS = [
+  'login', 'login.failed', 'login.throttled', 'logout',
+  'survey.create', 'survey.edit', 'survey.delete', 'export',
+  'codes.generate', 'codes.revoke', 'token.create', 'token.revoke',
+  'role.grant', 'role.revoke', 'bureau.create',
+] as const;
+
+/**
+ * Sign-ins belong to a person, not to a bureau (one account may serve several), so they are recorded without
+ * one and shown to a bureau's manager when the email is one of that bureau's staff. Failed and throttled
+ * attempts carry the email that was tried, which is how a manager sees someone guessing a colleague's password.
+ */
+export const SIGN_IN_ACTIONS = ['login', 'login.failed', 'login.throttled', 'logout'];
+
+export interface AuditQuery {
+  /** One bureau's entries, with the sign-ins of `staffEmails`; or, without it, all of them (administrators). */
+  bureau?: Types.ObjectId;
+  staffEmails?: string[];
+  action?: string;
+  person?: string;
+  page: number;
+}
+
 export class AuditLog {
   constructor(
     private readonly models: Models,
@@ -37,9 +61,15 @@ export class AuditLog {
     this.logger.info({ audit: { ...entry, actor: entry.actor } }, `audit: ${event.action}`);
   }
 
-  /** Newest first; one bureau's entries, or all of them (administrators). */
-  async list(options: { bureau?: Types.ObjectId; page: number }): Promise<{ entries: AuditEntry[]; hasMore: boolean }> {
-    const filter = options.bureau ? { bureau: options.bureau } : {};
+  /** Newest first, filtered by action and by person (the email recorded), one page at a time. */
+  async list(options: AuditQuery): Promise<{ entries: AuditEntry[]; hasMore: boolean }> {
+    const parts: Record<string, unknown>[] = [];
+    if (options.bureau) {
+      parts.push({ $or: [{ bureau: options.bureau }, { action: { $in: SIGN_IN_ACTIONS }, actorEmail: { $in: options.staffEmails ?? [] } }] });
+    }
+    if (options.action) parts.push({ action: options.action });
+    if (options.person) parts.push({ actorEmail: options.person });
+    const filter = parts.length === 0 ? {} : parts.length === 1 ? parts[0]! : { $and: parts };
     const entries = await this.models.AuditEntry.find(filter)
       .sort({ at: -1, _id: -1 })
       .skip((options.page - 1) * AUDIT_PAGE_SIZE)

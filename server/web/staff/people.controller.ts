@@ -8,11 +8,11 @@ import type { Models } from '../../models/index.js';
 import type { Role } from '../../models/user.model.js';
 import { isAdmin } from '../../services/accounts/access.js';
 import type { AccountService } from '../../services/accounts/account.service.js';
-import type { AuditLog } from '../../services/audit/audit-log.js';
+import { AUDIT_ACTIONS, type AuditLog } from '../../services/audit/audit-log.js';
 import type { BureauService } from '../../services/bureaus/bureau.service.js';
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
-import { bureauNav, currentBureau, renderStaffPage, staffUser } from './staff-pages.js';
+import { bureauNav, currentBureau, renderConfirmPage, renderStaffPage, staffUser } from './staff-pages.js';
 
 export interface PeopleControllerDeps {
   models: Models;
@@ -73,6 +73,21 @@ export function peopleController(deps: PeopleControllerDeps) {
       if (!(error instanceof ValidationError)) throw error;
       await renderPeople(res, { problems: error.problems.map((p) => p.message), form: { email: req.body?.email, name: req.body?.name } }, 422);
     }
+  };
+
+  const confirmRevokeRole: RequestHandler = async (req, res) => {
+    const bureau = currentBureau(res);
+    const userId = String(req.params.user);
+    const role = String(req.params.role) as Role;
+    if (!/^[0-9a-f]{24}$/.test(userId) || !BUREAU_ROLES.includes(role)) throw new NotFoundError();
+    const person = (await deps.accounts.listStaff(bureau._id)).find((u) => String(u._id) === userId);
+    if (!person) throw new NotFoundError();
+    renderConfirmPage(deps.views, req, res, {
+      question: t(res, 'staff.confirm.removeRole.question', { name: person.name || person.email, role: t(res, `staff.home.role.${role}`) }),
+      consequence: t(res, 'staff.confirm.removeRole.consequence'),
+      confirmLabel: t(res, 'staff.confirm.removeRole.button'),
+      cancelHref: `/staff/b/${bureau.slug}/staff`,
+    });
   };
 
   const revokeRole: RequestHandler = async (req, res) => {
@@ -163,24 +178,74 @@ export function peopleController(deps: PeopleControllerDeps) {
     }
   };
 
+  /** An entry's details as labelled, plain fields (the template escapes them); unknown keys keep their name. */
+  function detailFields(res: Response, details: Record<string, unknown>, format: Intl.DateTimeFormat): { label: string; value: string }[] {
+    const text = (value: unknown): string => {
+      if (value instanceof Date) return format.format(value);
+      if (typeof value === 'boolean') return t(res, value ? 'staff.audit.yes' : 'staff.audit.no');
+      if (value && typeof value === 'object') return Object.entries(value).map(([k, v]) => `${k}: ${text(v)}`).join(', ');
+      return String(value ?? '');
+    };
+    // Values that are names of things (a role, a sign-in budget) are worded too; the rest are shown as they are.
+    const worded: Record<string, string> = { role: 'staff.home.role', scope: 'staff.audit.scopeName' };
+    return Object.entries(details ?? {}).map(([key, value]) => {
+      const labelKey = `staff.audit.field.${key}`;
+      const label = t(res, labelKey);
+      const valueKey = worded[key] && typeof value === 'string' ? `${worded[key]}.${value}` : '';
+      const wordedValue = valueKey ? t(res, valueKey) : '';
+      return { label: label === labelKey ? key : label, value: wordedValue && wordedValue !== valueKey ? wordedValue : text(value) };
+    });
+  }
+
   function auditPage(scope: 'bureau' | 'all'): RequestHandler {
     return async (req, res) => {
       const locale = res.locals.locale as Locale;
       const page = Math.max(1, Math.min(10_000, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
       const bureau = scope === 'bureau' ? currentBureau(res) : undefined;
-      const { entries, hasMore } = await deps.audit.list({ bureau: bureau?._id, page });
+      const staff = bureau ? await deps.accounts.listStaff(bureau._id) : [];
+      const names = new Map(staff.map((u) => [u.email, u.name || u.email]));
+      // Filters are plain GET parameters so they live in the URL and work without JavaScript; values the page
+      // does not offer are ignored rather than refused.
+      const action = (AUDIT_ACTIONS as readonly string[]).includes(str(req.query.action)) ? str(req.query.action) : '';
+      const personInput = str(req.query.person).toLowerCase().slice(0, 254);
+      const person = scope === 'all' || names.has(personInput) ? personInput : '';
+      const { entries, hasMore } = await deps.audit.list({ bureau: bureau?._id, staffEmails: [...names.keys()], action: action || undefined, person: person || undefined, page });
       const zone = bureau?.timezone ?? 'Asia/Shanghai';
       const format = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium', timeZone: zone });
       const here = scope === 'bureau' ? `/staff/b/${bureau!.slug}/audit` : '/staff/admin/audit';
+      const hrefFor = (p: number) => {
+        const query = new URLSearchParams();
+        if (action) query.set('action', action);
+        if (person) query.set('person', person);
+        if (p > 1) query.set('page', String(p));
+        const q = query.toString();
+        return q ? `${here}?${q}` : here;
+      };
+      const actionKey = (a: string) => a.replace(/\./g, '_');
       renderStaffPage(deps.views, res, 'pages/staff/audit', {
         pageTitle: t(res, 'staff.audit.title'),
         bureauNav: bureau ? bureauNav(res, 'audit', (key) => t(res, key)) : undefined,
-        entries: entries.map((e) => ({ at: format.format(e.at), who: e.actorEmail, action: e.action, object: e.target ? `${e.target.kind}: ${e.target.label}` : '', details: Object.keys(e.details ?? {}).length ? JSON.stringify(e.details) : '' })),
-        newerHref: page > 1 ? `${here}?page=${page - 1}` : null,
-        olderHref: hasMore ? `${here}?page=${page + 1}` : null,
+        here,
+        timeZoneNote: t(res, 'staff.audit.timeZone', { zone }),
+        actions: AUDIT_ACTIONS.map((a) => ({ value: a, label: t(res, `staff.audit.actionName.${actionKey(a)}`), selected: a === action })),
+        people: bureau ? staff.map((u) => ({ value: u.email, label: u.name && u.name !== u.email ? `${u.name} (${u.email})` : u.email, selected: u.email === person })) : null,
+        person,
+        filtered: Boolean(action || person),
+        entries: entries.map((e) => {
+          const who = names.get(e.actorEmail) ?? e.actorEmail;
+          const known = (AUDIT_ACTIONS as readonly string[]).includes(e.action);
+          return {
+            at: format.format(e.at),
+            iso: e.at.toISOString(),
+            sentence: t(res, `staff.audit.sentence.${known ? actionKey(e.action) : 'other'}`, { who, target: e.target?.label ?? '', action: e.action }),
+            details: detailFields(res, e.details, format),
+          };
+        }),
+        newerHref: page > 1 ? hrefFor(page - 1) : null,
+        olderHref: hasMore ? hrefFor(page + 1) : null,
       });
     };
   }
 
-  return { staffList, addStaff, revokeRole, adminBureaus, createBureau, grantPlanner, bureauAudit: auditPage('bureau'), adminAudit: auditPage('all') };
+  return { staffList, addStaff, confirmRevokeRole, revokeRole, adminBureaus, createBureau, grantPlanner, bureauAudit: auditPage('bureau'), adminAudit: auditPage('all') };
 }

@@ -8,10 +8,10 @@ import { characterCount, type ShareKit } from '../../services/sharing/share-kit.
 import type { SurveyEditor } from '../../services/surveys/survey-editor.service.js';
 import type { InvitationCodes } from '../../services/voting/invitation-codes.js';
 import { effectiveStatus } from '../../services/voting/survey-availability.js';
-import { formatDate } from '../resident/resident-pages.js';
+import { formatDate, formatDateTime } from '../resident/resident-pages.js';
 import { renderPage } from '../shared/render-page.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
-import { bureauNav, currentBureau, renderStaffPage, staffUser } from './staff-pages.js';
+import { bureauNav, currentBureau, renderConfirmPage, renderStaffPage, staffUser } from './staff-pages.js';
 
 export function sharingController(deps: { editor: SurveyEditor; shareKit: ShareKit; codes: InvitationCodes; audit: AuditLog; views: ViewRenderer; i18n: I18n }) {
   const t = (res: Response, key: string, params?: Record<string, unknown>) => deps.i18n.translate(res.locals.locale as Locale, key, params);
@@ -71,6 +71,9 @@ export function sharingController(deps: { editor: SurveyEditor; shareKit: ShareK
       bureauName: bureau.name[locale],
       title: survey.title[locale],
       description: survey.description[locale],
+      // When, in the bureau's own time zone and the poster's language: a poster outlives the page it came from.
+      opens: survey.opensAt ? deps.i18n.translate(locale, 'staff.share.posterOpens', { date: formatDateTime(survey.opensAt, locale, bureau.timezone) }) : null,
+      closes: survey.closesAt ? deps.i18n.translate(locale, 'staff.share.posterCloses', { date: formatDateTime(survey.closesAt, locale, bureau.timezone) }) : null,
       qrSvg: `${at(res, survey)}/qr.svg`,
       shortUrl: deps.shareKit.shortUrl(survey).replace(/^https?:\/\//, ''),
     }, { layout: 'poster', locale });
@@ -117,6 +120,18 @@ export function sharingController(deps: { editor: SurveyEditor; shareKit: ShareK
     res.type('text/csv; charset=utf-8').send(`\uFEFFcode,link\r\n${codes.map((code) => `${code},${link}?code=${code}`).join('\r\n')}\r\n`);
   };
 
+  const confirmRevokeBatch: RequestHandler = async (req, res) => {
+    const survey = await loadSurvey(req, res);
+    const batch = String(req.params.batch);
+    if (!(await deps.codes.batches(survey._id)).some((b) => b.batch === batch)) throw new NotFoundError();
+    renderConfirmPage(deps.views, req, res, {
+      question: t(res, 'staff.confirm.revokeCodes.question', { batch }),
+      consequence: t(res, 'staff.confirm.revokeCodes.consequence'),
+      confirmLabel: t(res, 'staff.confirm.revokeCodes.button'),
+      cancelHref: `${at(res, survey)}/codes`,
+    });
+  };
+
   const revokeBatch: RequestHandler = async (req, res) => {
     const survey = await loadSurvey(req, res);
     const batch = String(req.params.batch);
@@ -126,6 +141,6 @@ export function sharingController(deps: { editor: SurveyEditor; shareKit: ShareK
     res.redirect(303, `${at(res, survey)}/codes?done=revoked`);
   };
 
-  return { sharePage, qrSvg, qrPng, poster, codesPage, generateCodes, revokeBatch };
+  return { sharePage, qrSvg, qrPng, poster, codesPage, generateCodes, confirmRevokeBatch, revokeBatch };
 }
 

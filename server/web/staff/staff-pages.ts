@@ -26,6 +26,15 @@ export function renderStaffPage(views: ViewRenderer, res: Response, page: string
   renderPage(views, res, page, { ...model, user: res.locals.user, csrfToken: res.locals.csrfToken }, { layout, status });
 }
 
+/**
+ * Asks before a destructive action. The button of such an action is a link to its own URL: GET answers with
+ * this page, which changes nothing, and its form POSTs to the same URL with the CSRF token, which does it.
+ * So the confirmation needs no JavaScript and no browser confirm() dialog.
+ */
+export function renderConfirmPage(views: ViewRenderer, req: Request, res: Response, model: { question: string; consequence: string; confirmLabel: string; cancelHref: string; bureauNav?: unknown }): void {
+  renderStaffPage(views, res, 'pages/staff/confirm', { pageTitle: model.question, ...model, action: req.originalUrl.split('?')[0] });
+}
+
 export type BureauAccess = 'read' | 'staff' | 'manage';
 
 /**

@@ -46,9 +46,11 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.post('/b/:bureau/surveys/:survey/edit', manage, surveys.edit);
   router.get('/b/:bureau/surveys/:survey/preview', read, surveys.preview);
   router.get('/b/:bureau/surveys/:survey/export.json', read, surveys.exportJson);
+  router.get('/b/:bureau/surveys/:survey/lifecycle/:action', manage, surveys.confirmLifecycle);
   router.post('/b/:bureau/surveys/:survey/lifecycle/:action', manage, surveys.lifecycle);
   router.post('/b/:bureau/surveys/:survey/schedule', manage, surveys.schedule);
   router.post('/b/:bureau/surveys/:survey/duplicate', manage, surveys.duplicate);
+  router.get('/b/:bureau/surveys/:survey/delete', manage, surveys.confirmRemove);
   router.post('/b/:bureau/surveys/:survey/delete', manage, surveys.remove);
 
   const dashboard = dashboardController({ directory: container.directory, dashboards: container.dashboards, exporter: container.exporter, audit: container.audit, views, i18n, smallCellMin: config.smallCellMin, voteWatch: container.voteWatch });
@@ -66,16 +68,19 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.get('/b/:bureau/surveys/:survey/poster', manage, sharing.poster);
   router.get('/b/:bureau/surveys/:survey/codes', manage, sharing.codesPage);
   router.post('/b/:bureau/surveys/:survey/codes', manage, sharing.generateCodes);
+  router.get('/b/:bureau/surveys/:survey/codes/:batch/revoke', manage, sharing.confirmRevokeBatch);
   router.post('/b/:bureau/surveys/:survey/codes/:batch/revoke', manage, sharing.revokeBatch);
 
   const people = peopleController({ models: container.models, accounts: container.accounts, bureaus: container.bureaus, directory: container.directory, audit: container.audit, views, i18n });
   router.get('/b/:bureau/staff', manage, people.staffList);
   router.post('/b/:bureau/staff', manage, people.addStaff);
+  router.get('/b/:bureau/staff/:user/revoke/:role', manage, people.confirmRevokeRole);
   router.post('/b/:bureau/staff/:user/revoke/:role', manage, people.revokeRole);
   router.get('/b/:bureau/audit', manage, people.bureauAudit);
   const tokens = tokensController({ apiTokens: container.apiTokens, audit: container.audit, views, i18n, publicUrl: config.publicUrl });
   router.get('/b/:bureau/tokens', manage, tokens.list);
   router.post('/b/:bureau/tokens', manage, tokens.create);
+  router.get('/b/:bureau/tokens/:token/revoke', manage, tokens.confirmRevoke);
   router.post('/b/:bureau/tokens/:token/revoke', manage, tokens.revoke);
   router.get('/admin/bureaus', requireAdmin, people.adminBureaus);
   router.post('/admin/bureaus', requireAdmin, people.createBureau);

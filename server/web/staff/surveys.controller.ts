@@ -16,7 +16,7 @@ import { renderPage } from '../shared/render-page.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
 import { applyBuilderAction, formToDefinition, pointerToField } from './builder-form.js';
 import { buildBuilderModel } from './builder.view-model.js';
-import { bureauNav, currentBureau, renderStaffPage, staffUser } from './staff-pages.js';
+import { bureauNav, currentBureau, renderStaffPage, staffUser, renderConfirmPage } from './staff-pages.js';
 
 export interface SurveysControllerDeps {
   editor: SurveyEditor;
@@ -27,6 +27,9 @@ export interface SurveysControllerDeps {
 }
 
 const DONE_MESSAGES = new Set(['saved', 'created', 'deleted', 'transitioned']);
+
+/** Transitions that end voting: asked before they are done. */
+const CONFIRMED_TRANSITIONS: LifecycleAction[] = ['close', 'archive'];
 
 export function surveysController(deps: SurveysControllerDeps) {
   const t = (res: Response, key: string, params?: Record<string, unknown>) => deps.i18n.translate(res.locals.locale as Locale, key, params);
@@ -119,9 +122,9 @@ export function surveysController(deps: SurveysControllerDeps) {
     const labels: Record<LifecycleAction, string> = { open: 'openNow', close: 'closeNow', reopen: 'reopen', archive: 'archive', unschedule: 'unschedule', schedule: 'schedule' };
     const transitions = LIFECYCLE[state]
       .filter((action) => action !== 'schedule')
-      .map((action) => ({ href: `${at}/lifecycle/${action}`, label: t(res, `staff.surveys.${labels[action]}`), danger: action === 'close' }));
-    transitions.push({ href: `${at}/duplicate`, label: t(res, 'staff.surveys.duplicate'), danger: false });
-    if (survey.status === 'draft' && responses === 0) transitions.push({ href: `${at}/delete`, label: t(res, 'staff.surveys.delete'), danger: true });
+      .map((action) => ({ href: `${at}/lifecycle/${action}`, label: t(res, `staff.surveys.${labels[action]}`), danger: action === 'close', confirm: CONFIRMED_TRANSITIONS.includes(action) }));
+    transitions.push({ href: `${at}/duplicate`, label: t(res, 'staff.surveys.duplicate'), danger: false, confirm: false });
+    if (survey.status === 'draft' && responses === 0) transitions.push({ href: `${at}/delete`, label: t(res, 'staff.surveys.delete'), danger: true, confirm: true });
     page(res, 'pages/staff/survey', {
       pageTitle: survey.title[locale],
       flash: flash(req, res),
@@ -144,8 +147,8 @@ export function surveysController(deps: SurveysControllerDeps) {
       links: {
         results: `${at}/results`,
         edit: `${at}/edit`,
-        previewZh: `${at}/preview?lang=zh-CN`,
-        previewEn: `${at}/preview?lang=en`,
+        previewZh: `${at}/preview?preview=zh-CN`,
+        previewEn: `${at}/preview?preview=en`,
         export: `${at}/export.json`,
         share: `${at}/share`,
         codes: `${at}/codes`,
@@ -207,6 +210,30 @@ export function surveysController(deps: SurveysControllerDeps) {
     }
   };
 
+  /** GET of a transition that ends voting: the question before it (see renderConfirmPage). */
+  const confirmLifecycle: RequestHandler = async (req, res) => {
+    const survey = await loadSurvey(req, res);
+    const action = String(req.params.action) as LifecycleAction;
+    if (!CONFIRMED_TRANSITIONS.includes(action)) throw new NotFoundError();
+    const title = survey.title[res.locals.locale as Locale];
+    renderConfirmPage(deps.views, req, res, {
+      question: t(res, `staff.confirm.${action}.question`, { title }),
+      consequence: t(res, `staff.confirm.${action}.consequence`),
+      confirmLabel: t(res, `staff.confirm.${action}.button`),
+      cancelHref: surveyBase(res, survey),
+    });
+  };
+
+  const confirmRemove: RequestHandler = async (req, res) => {
+    const survey = await loadSurvey(req, res);
+    renderConfirmPage(deps.views, req, res, {
+      question: t(res, 'staff.confirm.deleteDraft.question', { title: survey.title[res.locals.locale as Locale] }),
+      consequence: t(res, 'staff.confirm.deleteDraft.consequence'),
+      confirmLabel: t(res, 'staff.confirm.deleteDraft.button'),
+      cancelHref: surveyBase(res, survey),
+    });
+  };
+
   const lifecycle: RequestHandler = async (req, res) => {
     const survey = await loadSurvey(req, res);
     const action = String(req.params.action) as LifecycleAction;
@@ -260,16 +287,20 @@ export function surveysController(deps: SurveysControllerDeps) {
     res.type('application/json').send(`${JSON.stringify(body, null, 2)}\n`);
   };
 
-  /** Exactly the resident's page, in the language asked for, with a banner and a form that sends nothing. */
+  /**
+   * Exactly the resident's page, in the language asked for, with a banner and a form that sends nothing.
+   * The language comes from its own ?preview= parameter, not ?lang=, which would also switch (and remember
+   * in a cookie) the whole workspace's language.
+   */
   const preview: RequestHandler = async (req, res) => {
     const survey = await loadSurvey(req, res);
     const bureau = currentBureau(res);
-    const locale = (req.query.lang === 'en' ? 'en' : req.query.lang === 'zh-CN' ? 'zh-CN' : survey.defaultLocale) as Locale;
+    const locale = (req.query.preview === 'en' ? 'en' : req.query.preview === 'zh-CN' ? 'zh-CN' : survey.defaultLocale) as Locale;
     res.setHeader('Cache-Control', 'no-store');
     renderPage(deps.views, res, 'pages/resident/survey', { ...buildSurveyFormModel({ bureau, survey, locale }), preview: { back: surveyBase(res, survey) }, formToken: 'preview', codeValue: '' }, { locale });
   };
 
-  return { list, newForm, create, overview, editForm, edit, lifecycle, schedule, duplicate, remove, exportJson, preview };
+  return { list, newForm, create, overview, editForm, edit, confirmLifecycle, lifecycle, schedule, duplicate, confirmRemove, remove, exportJson, preview };
 }
 
 function parseJson(text: string): unknown {

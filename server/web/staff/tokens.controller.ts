@@ -5,7 +5,7 @@ import type { I18n, Locale } from '../../i18n/i18n.js';
 import type { ApiTokens } from '../../services/api/api-tokens.js';
 import type { AuditLog } from '../../services/audit/audit-log.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
-import { bureauNav, currentBureau, renderStaffPage, staffUser } from './staff-pages.js';
+import { bureauNav, currentBureau, renderConfirmPage, renderStaffPage, staffUser } from './staff-pages.js';
 
 export function tokensController(deps: { apiTokens: ApiTokens; audit: AuditLog; views: ViewRenderer; i18n: I18n; publicUrl: string }) {
   const t = (res: Response, key: string, params?: Record<string, unknown>) => deps.i18n.translate(res.locals.locale as Locale, key, params);
@@ -37,6 +37,18 @@ export function tokensController(deps: { apiTokens: ApiTokens; audit: AuditLog; 
     await render(res, { newToken: token });
   };
 
+  const confirmRevoke: RequestHandler = async (req, res) => {
+    const bureau = currentBureau(res);
+    const token = (await deps.apiTokens.list(bureau._id)).find((candidate) => String(candidate._id) === String(req.params.token) && !candidate.revoked);
+    if (!token) throw new NotFoundError();
+    renderConfirmPage(deps.views, req, res, {
+      question: t(res, 'staff.confirm.revokeToken.question', { name: token.name }),
+      consequence: t(res, 'staff.confirm.revokeToken.consequence'),
+      confirmLabel: t(res, 'staff.confirm.revokeToken.button'),
+      cancelHref: `/staff/b/${bureau.slug}/tokens`,
+    });
+  };
+
   const revoke: RequestHandler = async (req, res) => {
     const bureau = currentBureau(res);
     if (!(await deps.apiTokens.revoke(bureau._id, String(req.params.token)))) throw new NotFoundError();
@@ -44,5 +56,5 @@ export function tokensController(deps: { apiTokens: ApiTokens; audit: AuditLog; 
     res.redirect(303, `/staff/b/${bureau.slug}/tokens`);
   };
 
-  return { list, create, revoke };
+  return { list, create, confirmRevoke, revoke };
 }

@@ -98,7 +98,7 @@ describe('what staff and residents enter is escaped wherever it is shown', () =>
         expect([200, 303, 404, 409, 422], `status ${res.status}`).toContain(res.status);
         // A save may have renamed the survey.
         const at = res.status === 303 ? new URL(res.headers.location!, 'http://x').pathname : builderUrl;
-        for (const page of ['', '/edit', '/preview?lang=en']) await send(manager, 'get', `${at}${page}`);
+        for (const page of ['', '/edit', '/preview?preview=en']) await send(manager, 'get', `${at}${page}`);
         if (res.status === 303) {
           await send(manager, 'get', '/staff/b/test-bureau');
           // Put the survey back the way it was, so the next run starts from a valid form.

@@ -195,11 +195,11 @@ describe('lifecycle', () => {
   });
 
   it('previews exactly the resident page in both languages, without a working form', async () => {
-    const zh = await manager.get(`${base}/surveys/every-type/preview?lang=zh-CN`).expect(200);
+    const zh = await manager.get(`${base}/surveys/every-type/preview?preview=zh-CN`).expect(200);
     expect(zh.text).toContain('<html lang="zh-CN">');
     expect(zh.text).toContain('中文：Rank your top 3 concerns');
     expect(zh.text).toContain('<form id="survey-form" method="post" action="#"');
-    const en = await manager.get(`${base}/surveys/every-type/preview?lang=en`).expect(200);
+    const en = await manager.get(`${base}/surveys/every-type/preview?preview=en`).expect(200);
     expect(en.text).toContain('Rank your top 3 concerns');
     expect(en.text).toContain('Answers cannot be sent from here');
     expect(en.text).toMatch(/<button type="submit" class="button" disabled>/);
