@@ -5,14 +5,14 @@
  *
  *   npx tsx bench/generate-responses.ts --survey huzhou-police/top-public-security-concerns --count 100000
  *
- * (against MONGODB_URI or the data folder's embedded database; stop `npm start` first, as its tally writer
- * must not update the same tally document at the same time on FerretDB).
+ * (against MONGODB_URI or the data folder's embedded database; counts are insert-only, so `npm start` may run
+ * meanwhile).
  *
  * Response number i is always the same response (its submission id, _id, answers and time come from a hash of
  * the seed, the survey and i), and a run adds numbers from the tally's total on. So growing a survey from 10k
  * to 100k adds numbers 10,000 to 99,999, and a run that stopped half way is finished by running it again: the
  * responses it had stored are refused as duplicates by the unique (survey, submissionId) index but still
- * counted, because the tally is written once, at the end, with everything the run added.
+ * counted, because the counts are written once, at the end, as one delta with everything the run added.
  */
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
