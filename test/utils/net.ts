@@ -64,16 +64,21 @@ export async function startCuttingProxy(serverUri: string, carriesCommand: (byte
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
   });
+  Object.assign(proxy, await listenInFrontOf(server, serverUri, sockets));
+  return proxy;
+}
+
+/** Starts a test proxy on a free loopback port: the server's URI with the proxy's address, and a close that cuts every connection. */
+export async function listenInFrontOf(server: net.Server, serverUri: string, sockets: Set<net.Socket>): Promise<{ uri: string; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = new URL(serverUri);
   url.host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  proxy.uri = url.toString();
-  proxy.close = () =>
+  const close = () =>
     new Promise<void>((resolve) => {
       for (const socket of sockets) socket.destroy();
       server.close(() => resolve());
     });
-  return proxy;
+  return { uri: url.toString(), close };
 }
 
 /** Whether a chunk of a client's wire messages holds an insert command into the named collection. */

@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import mongoose from 'mongoose';
+import { listenInFrontOf } from './net.js';
 
 const OP_MSG = 2013;
 const HEADER = 16;
@@ -159,14 +160,6 @@ export async function startWireProxy(serverUri: string): Promise<WireProxy> {
       }),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = new URL(serverUri);
-  url.host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  proxy.uri = url.toString();
-  proxy.close = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    });
+  Object.assign(proxy, await listenInFrontOf(server, serverUri, sockets));
   return proxy;
 }
