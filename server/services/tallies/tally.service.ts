@@ -7,12 +7,12 @@
  *
  * A reader reads the deltas first and the newest snapshot second, then adds the deltas that snapshot has
  * not folded. A delta is deleted only after a snapshot that folds it was written, so whichever way a fold
- * interleaves, each batch is counted once.
+ * interleaves, each batch is counted once. A replaced version is emptied, not deleted, until no fold can
+ * still be about to write its number (see MAX_FOLD_MS), so a number is never taken twice.
  */
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { WriteConcernSettings } from 'mongodb';
-import type { Logger } from '../../logging/logger.js';
 import type { Models } from '../../models/index.js';
 import { deltaId, type TallyDelta } from '../../models/tally-delta.model.js';
 import { counterKey, snapshotId, type FoldedBatches, type TallySnapshot } from '../../models/tally-snapshot.model.js';
@@ -37,7 +37,7 @@ interface KnownSnapshot {
  * far longer (RETIRED_KEPT_MS), a version number it could take has never been freed by the sweep.
  */
 const MAX_FOLD_MS = 60_000;
-export const RETIRED_KEPT_MS = 15 * 60_000;
+const RETIRED_KEPT_MS = 15 * 60_000;
 
 type DeltaPart = Pick<TallyDelta, '_id' | 'writer' | 'seq' | 'tally' | 'slices'>;
 
@@ -54,7 +54,7 @@ export class TallyService {
 
   constructor(
     private readonly models: Models,
-    private readonly options: { writeConcern?: WriteConcernSettings; logger?: Logger } = {},
+    private readonly options: { writeConcern?: WriteConcernSettings } = {},
   ) {}
 
   /** The survey's counts: its tally snapshot plus the deltas not folded yet. */
