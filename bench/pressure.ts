@@ -12,6 +12,8 @@
  *   and opening the survey again; retries and revisits answered with the first receipt, and Minyi's resident
  *   set size after each run (under 300 MB, not growing).
  * - shutdown: SIGTERM during a run. Checks exit code 0 and that new connections are refused.
+ * - replays (only with --only replays): vote latency with and without 200 replays of a used invitation code
+ *   (bench/lib/replay-phase.ts). Checks the replays are refused, never 5xx, and store nothing.
  *
  * After every phase and fault: every acknowledged vote stored once, nothing stored that nobody could have been
  * told, every stored vote counted, tallies and day slices equal to Minyi's recount (bench/lib/fault-checks.ts);
@@ -24,6 +26,7 @@
 import os from 'node:os';
 import { pendingVotes, reconcile, recount, waitUntilCounted, type Counts } from './lib/fault-checks.js';
 import { databaseStalls, severalProcesses } from './lib/fault-phases.js';
+import { replays } from './lib/replay-phase.js';
 import { pinToCore, startMinyiProcess, type MinyiWithDatabase } from './lib/minyi-process.js';
 import { runPhases, type FaultSummary, type Phase, type PhaseContext } from './lib/phase-runner.js';
 import { demoAdmin, openDatabase, residentTarget, surveyId } from './lib/pressure-target.js';
@@ -39,6 +42,8 @@ const RSS_LIMIT_MB = 300;
  * while only that idle wait goes on.
  */
 const PHASES = ['restart', 'processes', 'stall', 'load', 'shutdown'];
+/** Run only when named in --only, after the others; not part of the default or CI runs. */
+const EXTRA_PHASES = ['replays'];
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -49,8 +54,8 @@ function parseArgs(argv = process.argv.slice(2)) {
     return argv[at]!.includes('=') ? argv[at]!.split('=')[1] : argv[at + 1];
   };
   const only = new Set((value('only') ?? PHASES.join(',')).split(','));
-  const unknown = [...only].filter((phase) => !PHASES.includes(phase));
-  if (unknown.length > 0) throw new Error(`--only: no phase ${unknown.join(', ')} (phases: ${PHASES.join(', ')})`);
+  const unknown = [...only].filter((phase) => !PHASES.includes(phase) && !EXTRA_PHASES.includes(phase));
+  if (unknown.length > 0) throw new Error(`--only: no phase ${unknown.join(', ')} (phases: ${[...PHASES, ...EXTRA_PHASES].join(', ')})`);
   const short = argv.includes('--short');
   return {
     votes: Number(value('votes') ?? 100_000),
@@ -61,6 +66,7 @@ function parseArgs(argv = process.argv.slice(2)) {
     rounds: Number(value('rounds') ?? (short ? 1 : 3)),
     seconds: Number(value('seconds') ?? (short ? 10 : 20)),
     downSeconds: Number(value('down-seconds') ?? (short ? 5 : 10)),
+    replays: Number(value('replays') ?? 200),
   };
 }
 
@@ -224,16 +230,17 @@ async function main(): Promise<number> {
   const { votes, residents, only } = options;
   const faultResidents = Math.min(residents, 50);
   const started = performance.now();
-  log(`bench:pressure · Node ${process.version} · ${os.cpus().length} cores · ${only.has('load') ? `load ${votes} votes, ` : ''}${residents} residents${options.short ? ' · short' : ''} · phases ${PHASES.filter((p) => only.has(p)).join(', ')}`);
+  log(`bench:pressure · Node ${process.version} · ${os.cpus().length} cores · ${only.has('load') ? `load ${votes} votes, ` : ''}${residents} residents${options.short ? ' · short' : ''} · phases ${[...PHASES, ...EXTRA_PHASES].filter((p) => only.has(p)).join(', ')}`);
   const phases: Record<string, Phase['run']> = {
     processes: (ctx) => severalProcesses(ctx, { processes: 3, rounds: options.rounds, seconds: options.seconds, downSeconds: options.downSeconds }),
     restart: (ctx) => restart(ctx, faultResidents),
     stall: (ctx) => databaseStalls(ctx, start, options.stalls),
     load: (ctx) => load(ctx, votes, residents),
     shutdown: (ctx) => shutdown(ctx, faultResidents),
+    replays: (ctx) => replays(ctx, start, { seconds: options.seconds, replays: options.replays }),
   };
   const { checks, faults } = await runPhases(
-    PHASES.filter((name) => only.has(name)).map((name) => ({ name, run: phases[name]! })),
+    [...PHASES, ...EXTRA_PHASES].filter((name) => only.has(name)).map((name) => ({ name, run: phases[name]! })),
     { residents: faultResidents, summary },
     { overlap: options.short, print: log },
   );

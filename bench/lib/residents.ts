@@ -37,6 +37,8 @@ export interface ResidentStats {
   problems: Map<string, number>;
   /** Milliseconds of each completed GET + POST + receipt cycle. */
   cycleMs: number[];
+  /** Each acknowledged vote's POST: when it was sent (performance.now()) and how long its 303 took. */
+  votePosts: Array<{ at: number; ms: number }>;
   /** Requests answered 503: when (performance.now() at the answer), how long each took, and its Retry-After. */
   unavailable: Array<{ method: 'GET' | 'POST'; at: number; ms: number; retryAfter: string | undefined }>;
   /** Posts whose outcome the resident never learned (no response, or 503 until it gave up): they may or may not be stored. */
@@ -52,11 +54,12 @@ export function addStats(into: ResidentStats, run: ResidentStats): ResidentStats
   into.revisitsSameReceipt += run.revisitsSameReceipt;
   into.unknownOutcome += run.unknownOutcome;
   into.cycleMs.push(...run.cycleMs);
+  into.votePosts.push(...run.votePosts);
   into.unavailable.push(...run.unavailable);
   return into;
 }
 
-export const newStats = (): ResidentStats => ({ receipts: new Map(), completed: 0, retriesSameReceipt: 0, revisitsSameReceipt: 0, problems: new Map(), cycleMs: [], unavailable: [], unknownOutcome: 0 });
+export const newStats = (): ResidentStats => ({ receipts: new Map(), completed: 0, retriesSameReceipt: 0, revisitsSameReceipt: 0, problems: new Map(), cycleMs: [], votePosts: [], unavailable: [], unknownOutcome: 0 });
 
 /** A random public-looking IPv4 address (10.x is fine too: Minyi only hashes it). */
 const randomAddress = () => `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
@@ -151,10 +154,13 @@ export class ResidentClient {
     const body = new URLSearchParams([['_form', unescapeAttribute(token)], [HONEYPOT_FIELD, ''], ...randomVoteFields(this.target.questions, this.target.districtIds)]).toString();
 
     let posted: Reply | undefined;
+    let postStarted: number;
+    let postMs: number;
     for (;;) {
-      const postStarted = performance.now();
+      postStarted = performance.now();
       try {
         posted = await this.request('POST', this.target.path, jar, body);
+        postMs = performance.now() - postStarted;
       } catch (error) {
         stats.unknownOutcome += 1;
         return problem(`POST ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
@@ -173,6 +179,7 @@ export class ResidentClient {
     const receipt = receiptOf(posted);
     if (!receipt) return problem(`POST ${posted.status}`);
     stats.receipts.set(receipt, (stats.receipts.get(receipt) ?? 0) + 1);
+    stats.votePosts.push({ at: postStarted, ms: postMs });
     const shown = await this.readReceipt(posted, jar);
     if (shown.receipt !== receipt) return problem(`thank-you page ${shown.status}`);
     stats.cycleMs.push(performance.now() - started);
