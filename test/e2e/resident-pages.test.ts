@@ -7,8 +7,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SurveyDefinition } from '../../server/models/survey-definition.types.js';
-import { everyTypeDefinition, TEST_DISTRICTS } from '../fixtures/survey-definitions.js';
+import { everyTypeDefinition } from '../fixtures/survey-definitions.js';
 import { launchBrowser, PHONE, screenshotPath, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
+import { createTestBureau } from '../utils/resident.js';
 
 const LAPTOP = { viewport: { width: 1366, height: 900 }, isMobile: false, hasTouch: false, deviceScaleFactor: 1 } as const;
 const VIEWPORTS = [
@@ -37,16 +38,7 @@ function variant(slug: string, mutate: (d: SurveyDefinition) => void): SurveyDef
 beforeAll(async () => {
   [minyi, browser] = await Promise.all([startMinyi(), launchBrowser()]);
   const { container } = minyi.test;
-  const bureau = await container.bureaus.create({
-    slug: 'test-bureau',
-    name: { 'zh-CN': '测试公安局', en: 'Test Public Security Bureau' },
-    kind: 'police',
-    region: { 'zh-CN': '浙江省', en: 'Zhejiang' },
-    city: { 'zh-CN': '湖州市', en: 'Huzhou' },
-    districts: TEST_DISTRICTS.map((id) => ({ id, name: { 'zh-CN': `${id}区`, en: `${id} District` } })),
-    timezone: 'Asia/Shanghai',
-    defaultLocale: 'zh-CN',
-  });
+  const bureau = await createTestBureau(container);
   const create = (definition: SurveyDefinition, schedule: { status: 'open' | 'scheduled'; opensAt?: Date; closesAt?: Date } = { status: 'open' }) =>
     container.surveys.createFromDefinition(bureau._id, container.definitionValidator.validate(definition), { opensAt: null, closesAt: null, ...schedule });
   await create(everyTypeDefinition());
@@ -159,7 +151,7 @@ describe.each(VIEWPORTS)('on a %s', (device, viewport) => {
   it('says when a scheduled survey opens, with the bureau, on its page and its embed card', async () => {
     const page = await open(`${SCHEDULED}?lang=en`);
     await expect(page.locator('main').textContent()).resolves.toMatch(/This survey opens on \w+ \d{1,2}, \d{4} at 9:30 AM\./);
-    await expect(page.locator('main').textContent()).resolves.toContain('Test Public Security Bureau');
+    await expect(page.locator('main').textContent()).resolves.toContain('Test City Police');
     await expect(page.locator('form').count()).resolves.toBe(0);
     await page.screenshot({ path: screenshotPath(`pages-scheduled-${device}`), fullPage: true });
     const chinese = await open(`${SCHEDULED}?lang=zh-CN`);

@@ -9,18 +9,25 @@ import { everyTypeDefinition, TEST_DISTRICTS } from '../fixtures/survey-definiti
 
 export type Agent = ReturnType<typeof request.agent>;
 
+/** The bureau tests vote in (Asia/Shanghai, the fixture's districts), made once per slug. */
+export async function createTestBureau(container: Container, slug = 'test-bureau'): Promise<Bureau> {
+  return (
+    (await container.models.Bureau.findOne({ slug }).lean<Bureau>()) ??
+    (await container.bureaus.create({
+      slug,
+      name: { 'zh-CN': '测试市公安局', en: 'Test City Police' },
+      kind: 'police',
+      region: { 'zh-CN': '浙江省', en: 'Zhejiang' },
+      city: { 'zh-CN': '测试市', en: 'Test City' },
+      districts: TEST_DISTRICTS.map((id) => ({ id, name: { 'zh-CN': `${id}区`, en: `${id} District` } })),
+      timezone: 'Asia/Shanghai',
+      defaultLocale: 'zh-CN',
+    }))
+  );
+}
+
 export async function createBureauWithSurvey(container: Container, options: { slug?: string; status?: Survey['status']; opensAt?: Date | null; closesAt?: Date | null; mutate?: (d: ReturnType<typeof everyTypeDefinition>) => void } = {}): Promise<{ bureau: Bureau; survey: Survey; path: string }> {
-  const slug = options.slug ?? 'test-bureau';
-  const bureau = (await container.models.Bureau.findOne({ slug }).lean<Bureau>()) ?? (await container.bureaus.create({
-    slug,
-    name: { 'zh-CN': '测试市公安局', en: 'Test City Police' },
-    kind: 'police',
-    region: { 'zh-CN': '浙江省', en: 'Zhejiang' },
-    city: { 'zh-CN': '测试市', en: 'Test City' },
-    districts: TEST_DISTRICTS.map((id) => ({ id, name: { 'zh-CN': `${id}区`, en: `${id} District` } })),
-    timezone: 'Asia/Shanghai',
-    defaultLocale: 'zh-CN',
-  }));
+  const bureau = await createTestBureau(container, options.slug);
   const definition = everyTypeDefinition();
   options.mutate?.(definition);
   const survey = await container.surveys.createFromDefinition(bureau._id as Types.ObjectId, container.definitionValidator.validate(definition), {

@@ -11,6 +11,7 @@ import type { Principal } from './access.js';
 import type { KnownDevices } from './known-devices.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { PASSWORD_PROBLEM_MESSAGES, type PasswordPolicy } from './password-policy.js';
+import { isDuplicateKey } from '../../db/keyed-writes.js';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,}$/;
 export const LOGIN_LIMITS = {
@@ -63,7 +64,7 @@ export class AccountService {
       const user = await this.models.User.create({ email, name: account.name.trim(), passwordHash: await this.deps.hasher.hash(account.password), roles: account.roles });
       return toPrincipal(user);
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) throw new ConflictError('An account with this email already exists.', { details: { field: 'email' } });
+      if (isDuplicateKey(error)) throw new ConflictError('An account with this email already exists.', { details: { field: 'email' } });
       throw error;
     }
   }

@@ -13,10 +13,15 @@ import { Types } from 'mongoose';
 import type { Models } from '../../models/index.js';
 import type { SurveyResponse } from '../../models/response.model.js';
 import type { TallyPending } from '../../models/tally-pending.model.js';
-import { insertKeyed } from './keyed-writes.js';
+import { insertKeyed } from '../../db/keyed-writes.js';
 
 /** The survey of no survey: tombstones carry it. */
 export const VOID_SURVEY = new Types.ObjectId('000000000000000000000000');
+
+/** Whether a document holding a response id is a tombstone: a post fenced off, never stored. */
+export function isTombstone(holder: { survey?: unknown } | Record<string, unknown>): boolean {
+  return String(holder.survey) === String(VOID_SURVEY);
+}
 
 export class BatchSettler {
   constructor(

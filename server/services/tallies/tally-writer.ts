@@ -21,7 +21,7 @@ import { deltaId, type TallyDelta } from '../../models/tally-delta.model.js';
 import type { TallyPending } from '../../models/tally-pending.model.js';
 import type { IntegrityCounters } from '../../models/tally.model.js';
 import { BatchSettler } from './batch-settler.js';
-import { insertKeyed } from './keyed-writes.js';
+import { insertKeyed } from '../../db/keyed-writes.js';
 import { addIncrements, counterTree, type Increments } from './tally-increments.js';
 import { TallySums } from './tally-sums.js';
 import type { TallyService } from './tally.service.js';

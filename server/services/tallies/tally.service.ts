@@ -17,7 +17,7 @@ import type { Models } from '../../models/index.js';
 import { deltaId, type TallyDelta } from '../../models/tally-delta.model.js';
 import { counterKey, snapshotId, type FoldedBatches, type TallySnapshot } from '../../models/tally-snapshot.model.js';
 import type { CounterTree, DaySlice, IntegrityCounters, Tally } from '../../models/tally.model.js';
-import { isDuplicateKey } from './keyed-writes.js';
+import { isDuplicateKey } from '../../db/keyed-writes.js';
 import { isFolded, withFolded } from './folded-batches.js';
 import { addIncrements, counterTree, flattenCounters, type Increments } from './tally-increments.js';
 import type { TallySums } from './tally-sums.js';

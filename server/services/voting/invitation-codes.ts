@@ -12,6 +12,7 @@
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { InvitationCodeUse, Models } from '../../models/index.js';
+import { isDuplicateKey, perDocumentErrors } from '../../db/keyed-writes.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const CODE_LENGTH = 16;
@@ -99,7 +100,7 @@ export class InvitationCodes {
       await this.models.InvitationCodeUse.create({ _id: codeHash, survey: surveyId, batch: stored.batch, day, hour: new Date(hour) });
       this.liveHours.add(hour);
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return { ok: false, problem: 'used' };
+      if (isDuplicateKey(error)) return { ok: false, problem: 'used' };
       throw error;
     }
     if (await this.isSpent(codeHash)) {
@@ -136,8 +137,10 @@ export class InvitationCodes {
     try {
       await this.models.InvitationCodeUse.collection.insertMany(spent as never[], { ordered: false });
     } catch (error) {
-      // A spent use already written by an earlier run that stopped before its deletes.
-      if ((error as { name?: string }).name !== 'MongoBulkWriteError' || !((error as { writeErrors?: Array<{ code?: number }> }).writeErrors ?? []).every((e) => e.code === 11000)) throw error;
+      // A spent use already written by an earlier run that stopped before its deletes. An insert that failed
+      // as a whole (no per-document errors) must stop here: the live uses are deleted only once spent ones exist.
+      const perDocument = perDocumentErrors(error);
+      if (!perDocument || [...perDocument.values()].some((e) => !isDuplicateKey(e))) throw error;
     }
     const ids = live.map((use) => use._id);
     // A use given back meanwhile (its vote could not be stored) must not stay spent.

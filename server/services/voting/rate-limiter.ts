@@ -6,6 +6,7 @@
  * are deleted periodically, as FerretDB has no TTL indexes.
  */
 import type { Models } from '../../models/index.js';
+import { isDuplicateKey } from '../../db/keyed-writes.js';
 
 export interface RateLimitRule {
   limit: number;
@@ -17,10 +18,6 @@ export type SlotResult = { ok: true; slotId: string } | { ok: false; retryAfterS
 
 /** Hints kept per key; a forgotten hint only costs a few more inserts. */
 const MAX_HINTS = 10_000;
-
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: number }).code === 11000;
-}
 
 export class RateLimiter {
   /** Per key and window, the lowest slot this process has not seen taken: saves inserts bound to fail. */

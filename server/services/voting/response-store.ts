@@ -12,8 +12,8 @@ import type { Logger } from '../../logging/logger.js';
 import type { Models } from '../../models/index.js';
 import type { SurveyResponse } from '../../models/response.model.js';
 import type { Survey } from '../../models/survey.model.js';
-import { VOID_SURVEY } from '../tallies/batch-settler.js';
-import { perDocumentErrors } from '../tallies/keyed-writes.js';
+import { isTombstone } from '../tallies/batch-settler.js';
+import { isDuplicateKey, perDocumentErrors } from '../../db/keyed-writes.js';
 import { MAX_ID_GENERATIONS } from './response-id.js';
 import type { Marker, TallyWriter } from '../tallies/tally-writer.js';
 
@@ -109,16 +109,16 @@ export class ResponseStore {
     });
     let fenced: Set<string> | { error: unknown };
     try {
-      fenced = await this.fencedIds([...outcomes].filter(([, error]) => error?.code === 11000).map(([waiting]) => waiting.response._id));
+      fenced = await this.fencedIds([...outcomes].filter(([, error]) => error !== undefined && isDuplicateKey(error)).map(([waiting]) => waiting.response._id));
     } catch (error) {
       fenced = { error };
     }
     for (const [waiting, error] of outcomes) {
       if (!error) waiting.resolve('stored');
       // A repeated post that cannot be told from a fenced one yet is refused (503); the resident posts again.
-      else if (error.code === 11000 && !(fenced instanceof Set)) waiting.reject(fenced.error);
-      else if (error.code === 11000 && (fenced as Set<string>).has(String(waiting.response._id))) this.storeAgain(waiting);
-      else if (error.code === 11000) waiting.resolve('duplicate');
+      else if (isDuplicateKey(error) && !(fenced instanceof Set)) waiting.reject(fenced.error);
+      else if (isDuplicateKey(error) && (fenced as Set<string>).has(String(waiting.response._id))) this.storeAgain(waiting);
+      else if (isDuplicateKey(error)) waiting.resolve('duplicate');
       else waiting.reject(Object.assign(new Error(error.errmsg ?? 'the response could not be stored'), { code: error.code }));
     }
     return undefined;
@@ -128,7 +128,7 @@ export class ResponseStore {
   private async fencedIds(ids: Types.ObjectId[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const holders = await this.models.Response.collection.find({ _id: { $in: ids } }, { projection: { survey: 1 } }).toArray();
-    return new Set(holders.filter((holder) => String(holder.survey) === String(VOID_SURVEY)).map((holder) => String(holder._id)));
+    return new Set(holders.filter((holder) => isTombstone(holder)).map((holder) => String(holder._id)));
   }
 
   private storeAgain(waiting: Waiting): void {

@@ -12,6 +12,7 @@ import type { Survey } from '../../models/survey.model.js';
 import type { IntegrityCounters } from '../../models/tally.model.js';
 import type { AnswerValidatorCache, Submission } from '../surveys/answer-validator.js';
 import type { TallyWriter } from '../tallies/tally-writer.js';
+import { isTombstone } from '../tallies/batch-settler.js';
 import type { TallyService } from '../tallies/tally.service.js';
 import { hashClientAddress, hashClientSite } from './client-address.js';
 import type { FormTokenPayload, FormTokens } from './form-token.js';
@@ -209,7 +210,7 @@ export class VoteService {
       const holder = await this.models.Response.findById(responseIdFor(this.options.secret, survey._id, submissionId, generation), { survey: 1 }).lean();
       if (!holder) return false;
       // A tombstone: that post was never stored, a later one of the same form may have been.
-      if (String(holder.survey) === String(survey._id)) return true;
+      if (!isTombstone(holder)) return true;
     }
     return false;
   }

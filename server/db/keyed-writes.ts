@@ -52,7 +52,7 @@ export async function insertKeyed(collection: InsertTarget, documents: readonly 
     } catch (error) {
       const perDocument = perDocumentErrors(error);
       if (perDocument) {
-        const refused = [...perDocument.values()].find((e) => e.code !== 11000);
+        const refused = [...perDocument.values()].find((e) => !isDuplicateKey(e));
         if (refused) throw Object.assign(new Error(refused.errmsg ?? 'a document was refused'), { code: refused.code });
         return new Set(perDocument.keys());
       }
