@@ -1,5 +1,5 @@
 /** User-facing strings in zh-CN and en, looked up by dotted key with {placeholders}; English fills any gap. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LOCALES, type Locale } from '../models/survey-definition.types.js';
 import { projectRoot } from '../paths.js';
@@ -14,7 +14,15 @@ export class I18n {
   private readonly flat: Record<Locale, Map<string, string>>;
 
   constructor(localesDir = path.join(projectRoot(), 'server', 'i18n', 'locales')) {
-    const load = (locale: Locale) => flatten(JSON.parse(readFileSync(path.join(localesDir, `${locale}.json`), 'utf8')) as Messages);
+    // Each area of the product may keep its strings in `<locale>.<area>.json` beside the main `<locale>.json`.
+    const files = readdirSync(localesDir).sort();
+    const load = (locale: Locale) => {
+      const into = new Map<string, string>();
+      for (const file of files.filter((name) => name === `${locale}.json` || (name.startsWith(`${locale}.`) && name.endsWith('.json')))) {
+        flatten(JSON.parse(readFileSync(path.join(localesDir, file), 'utf8')) as Messages, '', into, file);
+      }
+      return into;
+    };
     this.flat = { 'zh-CN': load('zh-CN'), en: load('en') };
   }
 
@@ -51,11 +59,12 @@ export class I18n {
   }
 }
 
-function flatten(messages: Messages, prefix = '', into = new Map<string, string>()): Map<string, string> {
+function flatten(messages: Messages, prefix: string, into: Map<string, string>, file: string): Map<string, string> {
   for (const [key, value] of Object.entries(messages)) {
     const full = prefix ? `${prefix}.${key}` : key;
-    if (typeof value === 'string') into.set(full, value);
-    else flatten(value, full, into);
+    if (typeof value !== 'string') flatten(value, full, into, file);
+    else if (into.has(full)) throw new Error(`Message ${full} is defined twice (again in ${file})`);
+    else into.set(full, value);
   }
   return into;
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { I18n } from '../../../server/i18n/i18n.js';
 
@@ -23,5 +26,18 @@ describe('I18n', () => {
     expect(i18n.fromAcceptLanguage('zh;q=0.2, en;q=0.9')).toBe('en');
     expect(i18n.fromAcceptLanguage('fr, de')).toBeUndefined();
     expect(i18n.fromAcceptLanguage(undefined)).toBeUndefined();
+  });
+
+  it('merges area files <locale>.<area>.json and refuses a key defined twice', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'minyi-locales-'));
+    for (const locale of ['zh-CN', 'en']) {
+      writeFileSync(path.join(dir, `${locale}.json`), JSON.stringify({ home: { title: `t-${locale}` } }));
+      writeFileSync(path.join(dir, `${locale}.advice.json`), JSON.stringify({ advice: { title: `a-${locale}` } }));
+    }
+    const merged = new I18n(dir);
+    expect(merged.translate('zh-CN', 'advice.title')).toBe('a-zh-CN');
+    expect(merged.translate('en', 'home.title')).toBe('t-en');
+    writeFileSync(path.join(dir, 'en.extra.json'), JSON.stringify({ home: { title: 'again' } }));
+    expect(() => new I18n(dir)).toThrow(/home\.title is defined twice/);
   });
 });
