@@ -20,6 +20,10 @@ export interface Bureau {
   /** IANA zone, e.g. Asia/Shanghai: days and schedules are in the bureau's local time. */
   timezone: string;
   defaultLocale: Locale;
+  /** Categories residents choose from in the advice box. */
+  adviceCategories: Array<{ id: string; name: LocalizedText }>;
+  /** Advice is to be replied to within this many working days (bureau time zone). */
+  replyWorkingDays: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -36,6 +40,8 @@ export const bureauSchema = new Schema<Bureau>(
     districts: [{ _id: false, id: { type: String, required: true }, name: localized }],
     timezone: { type: String, required: true, default: 'Asia/Shanghai' },
     defaultLocale: { type: String, enum: LOCALES, required: true, default: 'zh-CN' },
+    adviceCategories: { type: [{ _id: false, id: { type: String, required: true }, name: localized }], default: [] },
+    replyWorkingDays: { type: Number, required: true, default: 5 },
   },
   { timestamps: true, strict: 'throw' },
 );

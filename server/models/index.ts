@@ -1,5 +1,6 @@
 /** Binds the schemas to one connection, so tests and the server each get their own models. */
 import type { Connection, Model } from 'mongoose';
+import { adviceItemSchema, satisfactionVoteSchema, type AdviceItem, type SatisfactionVote } from './advice.model.js';
 import { apiTokenSchema, type ApiToken } from './api-token.model.js';
 import { auditEntrySchema, type AuditEntry } from './audit-entry.model.js';
 import { bureauSchema, type Bureau } from './bureau.model.js';
@@ -29,6 +30,8 @@ export interface Models {
   User: Model<User>;
   AuditEntry: Model<AuditEntry>;
   ApiToken: Model<ApiToken>;
+  AdviceItem: Model<AdviceItem>;
+  SatisfactionVote: Model<SatisfactionVote>;
 }
 
 export function createModels(connection: Connection): Models {
@@ -48,6 +51,8 @@ export function createModels(connection: Connection): Models {
     User: connection.model<User>('User', userSchema),
     AuditEntry: connection.model<AuditEntry>('AuditEntry', auditEntrySchema),
     ApiToken: connection.model<ApiToken>('ApiToken', apiTokenSchema),
+    AdviceItem: connection.model<AdviceItem>('AdviceItem', adviceItemSchema),
+    SatisfactionVote: connection.model<SatisfactionVote>('SatisfactionVote', satisfactionVoteSchema),
   };
 }
 
@@ -71,4 +76,4 @@ export async function ensureIndexes(models: Models, options: { secondaryIndexes:
   }
 }
 
-export type { ApiToken, TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, TallyDelta, TallySnapshot, TallyHead, LegacyTally };
+export type { AdviceItem, SatisfactionVote, ApiToken, TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, TallyDelta, TallySnapshot, TallyHead, LegacyTally };

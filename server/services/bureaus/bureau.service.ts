@@ -5,7 +5,9 @@ import { NotFoundError } from '../../errors/index.js';
 import type { DatabaseHealth } from '../../db/database-health.js';
 import { bureauProblem, listProblem } from '../../db/record-checks.js';
 
-export type BureauInput = Omit<Bureau, '_id' | 'createdAt' | 'updatedAt'>;
+/** Advice settings are optional: a bureau without categories has no advice box until staff add them. */
+export type BureauInput = Omit<Bureau, '_id' | 'createdAt' | 'updatedAt' | 'adviceCategories' | 'replyWorkingDays'> &
+  Partial<Pick<Bureau, 'adviceCategories' | 'replyWorkingDays'>>;
 
 export interface BureauSummary {
   id: string;
