@@ -13,6 +13,7 @@ import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { InvitationCodeUse, Models } from '../../models/index.js';
 import { isDuplicateKey, perDocumentErrors } from '../../db/keyed-writes.js';
+import { UsedCodeMemory } from './used-code-memory.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const CODE_LENGTH = 16;
@@ -21,7 +22,8 @@ const LEGACY_CODE_LENGTH = 8;
 const HOUR_MS = 3600_000;
 const SPENT_PREFIX = 'spent:';
 
-export type CodeClaim = { ok: true; codeHash: string } | { ok: false; problem: 'invalid' | 'expired' | 'used' };
+/** A used code comes with the receipt of the vote that used it, where this process stored that vote. */
+export type CodeClaim = { ok: true; codeHash: string } | { ok: false; problem: 'invalid' | 'expired' } | { ok: false; problem: 'used'; receipt?: string };
 
 export interface CodeBatchSummary {
   batch: string;
@@ -53,6 +55,7 @@ export class InvitationCodes {
    */
   private readonly liveHours = new Set<number>();
   private compactedSinceStart = false;
+  private readonly usedCodes = new UsedCodeMemory();
 
   constructor(
     private readonly models: Models,
@@ -83,14 +86,28 @@ export class InvitationCodes {
   }
 
   /**
-   * Uses a code for the survey, once. Unknown, revoked, expired and spent codes are refused after one `_id`
-   * read; the insert of the live use is the atomic step. A use compacted between that read and the insert
-   * shows up in the read after it (compaction writes the spent use before deleting the live one).
+   * Uses a code for the survey, once. A code this process knows to be used is refused from memory; unknown,
+   * revoked, expired and spent codes after one `_id` read; the insert of the live use is the atomic step. A
+   * use compacted between that read and the insert shows up in the read after it (compaction writes the
+   * spent use before deleting the live one).
    */
   async claim(surveyId: Types.ObjectId, code: string, day: string, now = new Date()): Promise<CodeClaim> {
     const length = normalizeCode(code).length;
     if ((length !== CODE_LENGTH && length !== LEGACY_CODE_LENGTH) || !/^[0-9A-Z]+$/.test(normalizeCode(code))) return { ok: false, problem: 'invalid' };
     const codeHash = this.hash(code);
+    const known = this.usedCodes.known(codeHash, now.getTime());
+    if (known) return known.receipt === undefined ? { ok: false, problem: 'used' } : { ok: false, problem: 'used', receipt: known.receipt };
+    const claim = await this.claimInDatabase(surveyId, codeHash, day, now);
+    if (!claim.ok && claim.problem === 'used') this.usedCodes.rememberSeen(codeHash, now.getTime());
+    return claim;
+  }
+
+  /** The vote this process claimed the code for is stored: later posts with the code are refused from memory. */
+  remember(codeHash: string, receipt: string): void {
+    this.usedCodes.rememberStored(codeHash, receipt);
+  }
+
+  private async claimInDatabase(surveyId: Types.ObjectId, codeHash: string, day: string, now: Date): Promise<CodeClaim> {
     const stored = await this.models.InvitationCode.findById(codeHash).lean();
     if (!stored || String(stored.survey) !== String(surveyId) || stored.revoked) return { ok: false, problem: 'invalid' };
     if (stored.expiresAt && stored.expiresAt <= now) return { ok: false, problem: 'expired' };
@@ -185,6 +202,7 @@ export class InvitationCodes {
 
   /** Gives a code back when the vote it was claimed for could not be stored (compacted meanwhile or not). */
   async release(codeHash: string): Promise<void> {
+    this.usedCodes.forget(codeHash);
     await this.models.InvitationCodeUse.deleteOne({ _id: codeHash });
     await this.models.InvitationCodeUse.deleteOne({ _id: `${SPENT_PREFIX}${codeHash}` });
   }

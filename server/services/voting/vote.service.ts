@@ -17,6 +17,7 @@ import type { TallyService } from '../tallies/tally.service.js';
 import { hashClientAddress, hashClientSite } from './client-address.js';
 import type { FormTokenPayload, FormTokens } from './form-token.js';
 import type { InvitationCodes } from './invitation-codes.js';
+import { KeyedSerializer } from './keyed-serializer.js';
 import type { Receipts } from './receipt.js';
 import type { RefusalCounter } from './refusal-counter.js';
 import { MAX_ID_GENERATIONS, responseIdFor } from './response-id.js';
@@ -84,7 +85,20 @@ const HOUR_MS = 3600_000;
 
 type RefusalReason = 'badToken' | 'honeypot' | 'tooFast' | 'codeRefused';
 
+/** A valid vote on its way to be stored. */
+interface PendingVote {
+  request: VoteRequest;
+  submission: Submission;
+  token: FormTokenPayload;
+  receipt: string;
+  clientHash: string;
+  now: Date;
+  day: string;
+}
+
 export class VoteService {
+  private readonly postsByCode = new KeyedSerializer();
+
   constructor(
     private readonly models: Models,
     private readonly deps: {
@@ -151,20 +165,35 @@ export class VoteService {
     this.hitRateLimit(survey, String(survey._id), clientHash, now, site);
 
     const day = calendarDay(now, bureau.timezone);
-    let claimedCode: string | undefined;
-    if (survey.settings.votePolicy === 'invitation') {
-      if (!form.code) return { kind: 'code-refused', problem: 'missing', form, token };
-      const claim = await this.deps.codes.claim(survey._id, form.code, day);
-      if (!claim.ok) {
-        // A used code may have been used by this very form: a retry, which gets its receipt again.
-        if (claim.problem === 'used' && (await this.isStored(survey, token.submissionId))) return { kind: 'accepted', receipt, replay: true };
-        if (claim.problem === 'used') this.count(survey, 'duplicate');
-        else this.countRefused(survey, request, now, 'codeRefused');
-        return { kind: 'code-refused', problem: claim.problem, form, token };
-      }
-      claimedCode = claim.codeHash;
-    }
+    const vote: PendingVote = { request, submission, token, receipt, clientHash, now, day };
+    if (survey.settings.votePolicy !== 'invitation') return this.store(vote);
+    if (!form.code) return { kind: 'code-refused', problem: 'missing', form, token };
+    // One post per code at a time in this process: a burst with one code (a double click, or replays by an
+    // attacker) waits for the first post, and the rest are then answered from memory, not the database.
+    const code = form.code;
+    return this.postsByCode.run(this.deps.codes.hash(code), () => this.storeWithCode(vote, form, code));
+  }
 
+  private async storeWithCode(vote: PendingVote, form: ParsedVoteForm, code: string): Promise<VoteOutcome> {
+    const { request, token, receipt, now, day } = vote;
+    const { survey } = request.published;
+    const claim = await this.deps.codes.claim(survey._id, code, day);
+    if (claim.ok) return this.store(vote, claim.codeHash);
+    if (claim.problem === 'used') {
+      // A used code may have been used by this very form: a retry, which gets its receipt again. Where this
+      // process stored that vote it knows the receipt; otherwise one keyed read tells.
+      const retry = claim.receipt !== undefined ? claim.receipt === receipt : await this.isStored(survey, token.submissionId);
+      if (retry) return { kind: 'accepted', receipt, replay: true };
+      this.count(survey, 'duplicate');
+    } else {
+      this.countRefused(survey, request, now, 'codeRefused');
+    }
+    return { kind: 'code-refused', problem: claim.problem, form, token };
+  }
+
+  private async store(vote: PendingVote, claimedCode?: string): Promise<VoteOutcome> {
+    const { request, submission, token, receipt, clientHash, now, day } = vote;
+    const { bureau, survey } = request.published;
     if (survey.settings.responseCap !== undefined && (await this.responseCount(survey)) >= survey.settings.responseCap) {
       if (claimedCode) await this.deps.codes.release(claimedCode);
       return { kind: 'closed' };
@@ -193,7 +222,8 @@ export class VoteService {
       outcome = await this.deps.responses.store(survey, response);
     } finally {
       // A code claimed for a vote that was not stored (refused, or the form was stored before) is given back.
-      if (outcome !== 'stored' && claimedCode) await this.deps.codes.release(claimedCode).catch(() => {});
+      if (claimedCode && outcome === 'stored') this.deps.codes.remember(claimedCode, receipt);
+      else if (claimedCode) await this.deps.codes.release(claimedCode).catch(() => {});
     }
     if (outcome === 'duplicate') {
       this.count(survey, 'duplicate');

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Survey } from '../../../server/models/survey.model.js';
+import { InvitationCodes } from '../../../server/services/voting/invitation-codes.js';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
 import { createBureauWithSurvey, encodeForm, expectStatus, newAgent, openForm, validFields, vote } from '../../utils/resident.js';
 
@@ -133,37 +134,80 @@ describe('anonymity of invitation-code surveys in a database dump', () => {
 });
 
 describe('replays of used codes', () => {
-  it('answers 200 replays of a used code with keyed reads, never a query over the responses', async () => {
-    const { codes } = await t.container.codes.generate(survey._id, 1);
-    const agent = newAgent(t.app);
-    const token = await openForm(agent, path);
-    const body = encodeForm({ _form: token, ...validFields({ code: codes[0] }) });
-    const first = expectStatus(await agent.post(path).type('form').send(body), 303);
-
-    const agents = Array.from({ length: 200 }, () => newAgent(t.app));
-    const tokens = await Promise.all(agents.map((a) => openForm(a, path)));
-    const queries: Array<{ collection: string; method: string; filter: unknown }> = [];
+  type Query = { collection: string; method: string; filter: unknown };
+  /** Every command the app sends to the database while `run` runs. */
+  async function recordQueries(run: () => Promise<void>): Promise<Query[]> {
+    const queries: Query[] = [];
     const connection = t.container.database.connection;
     connection.set('debug', (collection: string, method: string, filter: unknown) => queries.push({ collection, method, filter }));
     try {
-      const replays = await Promise.all(agents.map((a, i) => a.post(path).type('form').send(encodeForm({ _form: tokens[i]!, ...validFields({ code: codes[0] }) }))));
-      expect(replays.map((r) => r.status).filter((s) => s !== 409)).toEqual([]);
-      // The same form posted again (a resident's retry) still gets its receipt, by the same keyed read.
-      const retry = expectStatus(await agent.post(path).type('form').send(body), 303);
-      expect(retry.headers.location).toBe(first.headers.location);
+      await run();
     } finally {
       connection.set('debug', false);
     }
-    const onResponses = queries.filter((q) => q.collection === 'responses');
-    expect(onResponses.length).toBeGreaterThanOrEqual(200);
-    // Every read of the responses names one `_id`: on FerretDB anything else reads the whole collection.
-    for (const query of onResponses) {
+    return queries;
+  }
+  const onCodes = (queries: Query[]) => queries.filter((q) => q.collection.startsWith('invitationcode'));
+  const onResponses = (queries: Query[]) => queries.filter((q) => q.collection === 'responses');
+
+  async function replay(code: string, count: number) {
+    const agents = Array.from({ length: count }, () => newAgent(t.app));
+    const tokens = await Promise.all(agents.map((a) => openForm(a, path)));
+    return () => Promise.all(agents.map((a, i) => a.post(path).type('form').send(encodeForm({ _form: tokens[i]!, ...validFields({ code } ) }))));
+  }
+
+  it('answers 200 replays of a code used here from memory: no database read at all', async () => {
+    const { codes } = await t.container.codes.generate(survey._id, 1);
+    const agent = newAgent(t.app);
+    const body = encodeForm({ _form: await openForm(agent, path), ...validFields({ code: codes[0] }) });
+    const first = expectStatus(await agent.post(path).type('form').send(body), 303);
+
+    const send = await replay(codes[0]!, 200);
+    const queries = await recordQueries(async () => {
+      const replays = await send();
+      expect(replays.map((r) => r.status).filter((s) => s !== 409)).toEqual([]);
+      expect(replays.every((r) => r.text.includes('该邀请码已被使用'))).toBe(true);
+      // The same form posted again (a resident's retry) still gets its receipt.
+      const retry = expectStatus(await agent.post(path).type('form').send(body), 303);
+      expect(retry.headers.location).toBe(first.headers.location);
+    });
+    expect(onCodes(queries)).toEqual([]);
+    expect(onResponses(queries).filter((q) => q.method !== 'insertMany')).toEqual([]);
+    expect(await t.container.models.Response.countDocuments({ survey: survey._id })).toBe(1);
+  });
+
+  it('answers 200 replays of a code used by another process with one claim and keyed reads, never a query over the responses', async () => {
+    const { codes } = await t.container.codes.generate(survey._id, 1);
+    // Another process (its own memory, the same database) used the code.
+    const elsewhere = new InvitationCodes(t.container.models, t.container.config.secret);
+    expect((await elsewhere.claim(survey._id, codes[0]!, '2026-01-01')).ok).toBe(true);
+
+    const send = await replay(codes[0]!, 200);
+    const queries = await recordQueries(async () => {
+      const replays = await send();
+      expect(replays.map((r) => r.status).filter((s) => s !== 409)).toEqual([]);
+    });
+    // The first replay reads the code, its spent use and tries the live-use insert; the rest wait for it and
+    // are answered from memory.
+    expect(onCodes(queries).length).toBeLessThanOrEqual(3);
+    // Whether each form was itself stored (a retry) is one read by `_id`: on FerretDB anything else reads the
+    // whole collection.
+    expect(onResponses(queries).length).toBe(200);
+    for (const query of onResponses(queries)) {
       expect(query.method).toMatch(/^find(One)?$/);
       expect(Object.keys(query.filter as object)).toEqual(['_id']);
     }
-    for (const query of queries.filter((q) => q.collection.startsWith('invitationcode'))) {
-      if (query.method !== 'insertOne') expect(Object.keys(query.filter as object), `${query.collection}.${query.method}`).toEqual(['_id']);
-    }
+    expect(await t.container.models.Response.countDocuments({ survey: survey._id })).toBe(0);
+  });
+
+  it('gives a double-clicked form one vote and the same receipt twice', async () => {
+    const { codes } = await t.container.codes.generate(survey._id, 1);
+    const agent = newAgent(t.app);
+    const body = encodeForm({ _form: await openForm(agent, path), ...validFields({ code: codes[0] }) });
+    const [one, two] = await Promise.all([agent.post(path).type('form').send(body), agent.post(path).type('form').send(body)]);
+    expectStatus(one!, 303);
+    expectStatus(two!, 303);
+    expect(two!.headers.location).toBe(one!.headers.location);
     expect(await t.container.models.Response.countDocuments({ survey: survey._id })).toBe(1);
   });
 });
