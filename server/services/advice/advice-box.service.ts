@@ -15,6 +15,7 @@ import type { Models } from '../../models/index.js';
 import { hashClientAddress, hashClientSite } from '../voting/client-address.js';
 import type { FormTokenPayload, FormTokens } from '../voting/form-token.js';
 import { FormExpiredError } from '../voting/vote.service.js';
+import { normalizeCode } from '../voting/invitation-codes.js';
 import type { VoteRateLimiter } from '../voting/vote-rate-limiter.js';
 import { adviceProblems, cleanText, codePoints, COMMENT_MAX, parseAdviceForm, readFields, type AdviceFormValues, type AdviceProblem } from './advice-form.js';
 import { codeForSubmission, hashCode, readCode } from './tracking-codes.js';
@@ -63,9 +64,13 @@ export class AdviceBox {
     private readonly options: { secret: string; minFillSeconds: number },
   ) {}
 
-  /** A case id: keyed on the form's random submission id, so it tells nothing of when or from where. */
-  caseIdFor(submissionId: string): string {
-    return createHmac('sha256', this.options.secret).update(`advice-id:${submissionId}`).digest('hex').slice(0, 20);
+  /**
+   * A case id: a keyed hash of its tracking code (itself made from the form's random submission id), so it
+   * tells nothing of when or from where, cannot be turned back into the code, and /track/<code> is one `_id`
+   * read (FerretDB reads a whole collection for a query on any other field).
+   */
+  caseIdFor(code: string): string {
+    return createHmac('sha256', this.options.secret).update(`advice-id:${normalizeCode(code)}`).digest('hex').slice(0, 20);
   }
 
   async submit(request: { bureau: Bureau; body: unknown; csrfCookie: string | undefined; clientAddress: string | undefined; locale: Locale; now?: Date }): Promise<AdviceOutcome> {
@@ -78,8 +83,8 @@ export class AdviceBox {
       throw new FormExpiredError();
     }
     if (form.honeypot.trim() !== '') throw new BadRequestError('This form could not be accepted.');
-    const id = this.caseIdFor(token.submissionId);
     const code = codeForSubmission(this.options.secret, token.submissionId);
+    const id = this.caseIdFor(code);
     // A retry of a form already stored gets its code again, whatever the limits say now.
     if (await this.models.AdviceItem.exists({ _id: id })) return { kind: 'accepted', code, replay: true };
     if (now.getTime() - token.issuedAt < this.options.minFillSeconds * 1000) return { kind: 'too-fast', values: form.values, token };
@@ -122,7 +127,8 @@ export class AdviceBox {
   /** The case a tracking code names, or null (an unknown code and a malformed one look the same). */
   async track(rawCode: string, clientAddress?: string): Promise<TrackedCase | null> {
     const code = readCode(rawCode);
-    const item = code ? await this.models.AdviceItem.findOne({ trackingHash: hashCode(this.options.secret, 'tracking', code) }).lean<AdviceItem>() : null;
+    const found = code ? await this.models.AdviceItem.findById(this.caseIdFor(code)).lean<AdviceItem>() : null;
+    const item = found && code && found.trackingHash === hashCode(this.options.secret, 'tracking', code) ? found : null;
     if (!item) {
       this.countMiss(clientAddress);
       return null;
