@@ -85,13 +85,20 @@ export class AdviceBox {
     if (form.honeypot.trim() !== '') throw new BadRequestError('This form could not be accepted.');
     const code = codeForSubmission(this.options.secret, token.submissionId);
     const id = this.caseIdFor(code);
-    // A retry of a form already stored gets its code again, whatever the limits say now.
-    if (await this.models.AdviceItem.exists({ _id: id })) return { kind: 'accepted', code, replay: true };
+    // No read before the insert: on FerretDB 1.24 looking up an _id that does not exist reads the whole
+    // collection, and a new case's id never exists. A retry of a stored form passes the same checks again
+    // (time only grows, the fields are the same) and meets its case at the insert.
     if (now.getTime() - token.issuedAt < this.options.minFillSeconds * 1000) return { kind: 'too-fast', values: form.values, token };
     const problems = adviceProblems(form.values, bureau);
     if (problems.length > 0) return { kind: 'invalid', problems, values: form.values, token };
 
-    this.deps.rateLimiter.hit(adviceFormScope(bureau), hashClientAddress(request.clientAddress, this.options.secret), now.getTime(), hashClientSite(request.clientAddress, this.options.secret));
+    try {
+      this.deps.rateLimiter.hit(adviceFormScope(bureau), hashClientAddress(request.clientAddress, this.options.secret), now.getTime(), hashClientSite(request.clientAddress, this.options.secret));
+    } catch (error) {
+      // Over the limit, a retry of a form already stored still gets its code (one read, only here).
+      if (await this.models.AdviceItem.exists({ _id: id })) return { kind: 'accepted', code, replay: true };
+      throw error;
+    }
     const { values } = form;
     const item: AdviceItem = {
       _id: id,

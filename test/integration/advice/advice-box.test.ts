@@ -153,10 +153,15 @@ describe('tracking codes', () => {
       expect(statuses).toEqual([404, 404, 404, 429, 429]);
       // And so are advice posts.
       const posts: number[] = [];
-      for (let i = 0; i < 4; i += 1) posts.push((await sendAdvice(agent, validAdvice({ text: `第${i}条` }))).status);
-      expect(posts).toEqual([303, 303, 303, 429]);
+      const firstToken = await openAdviceForm(agent);
+      const first = codeFrom(await sendAdvice(agent, validAdvice({ text: '第一条' }), { token: firstToken }));
+      for (let i = 0; i < 3; i += 1) posts.push((await sendAdvice(agent, validAdvice({ text: `第${i}条` }))).status);
+      expect(posts).toEqual([303, 303, 429]);
       const refused = await sendAdvice(agent, validAdvice());
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      // Over the limit, a retry of a form already stored still gets its code.
+      expect(codeFrom(await sendAdvice(agent, validAdvice({ text: '第一条' }), { token: firstToken }))).toBe(first);
+      expect(await limited.container.models.AdviceItem.countDocuments()).toBe(3);
     } finally {
       await limited.close();
     }
