@@ -123,7 +123,8 @@ export class AdviceBox {
       notes: [],
     };
     try {
-      await this.models.AdviceItem.create(item);
+      // The driver's insert: the document is built here with the schema's types, mongoose would only copy it.
+      await this.models.AdviceItem.collection.insertOne(item as never);
     } catch (error) {
       if (isDuplicateKey(error)) return { kind: 'accepted', code, replay: true };
       throw error;
@@ -140,7 +141,8 @@ export class AdviceBox {
       this.countMiss(clientAddress);
       return null;
     }
-    const rated = (await this.models.SatisfactionVote.exists({ _id: `advice:${item._id}` })) !== null;
+    // Only a case with a reply can have been rated: the others need no read (a miss reads every vote on FerretDB).
+    const rated = item.reply !== null && (await this.models.SatisfactionVote.exists({ _id: `advice:${item._id}` })) !== null;
     const replied = item.reply !== null && (item.status === 'replied' || item.status === 'closed');
     return {
       id: item._id,
