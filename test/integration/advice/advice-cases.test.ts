@@ -4,6 +4,7 @@
  * every change in the audit log in words, exports, the read API, and satisfaction codes for cases handled
  * outside Minyi.
  */
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Bureau } from '../../../server/models/bureau.model.js';
 import { codeFrom, createAdviceBureau, sendAdvice, validAdvice } from '../../utils/advice.js';
@@ -222,6 +223,10 @@ describe('the queue', () => {
     expectStatus(await planner.get('/api/v1/bureaus/test-bureau/advice'), 200);
     const openapi = (await newAgent(t.app).get('/api/v1/openapi.json')).body;
     expect(openapi.paths['/bureaus/{bureau}/advice'].get.operationId).toBe('listAdviceCases');
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema(openapi, 'openapi.json');
+    const check = ajv.getSchema('openapi.json#/components/schemas/AdviceCases')!;
+    expect(check(res.body), JSON.stringify(check.errors)).toBe(true);
   });
 });
 
