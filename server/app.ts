@@ -5,6 +5,7 @@ import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { Container } from './container.js';
 import { projectRoot } from './paths.js';
+import { adviceRoutes } from './web/resident/advice.routes.js';
 import { bureauController } from './web/resident/bureau.controller.js';
 import { homeController } from './web/resident/home.controller.js';
 import { publicResultsController } from './web/resident/results.controller.js';
@@ -59,6 +60,7 @@ export function createApp(container: Container): Express {
   const shareLinks = shareLinksController({ models: container.models, directory: container.directory, views, i18n });
   app.get('/s/:code', shareLinks.shortLink);
   app.get('/embed/b/:bureau/s/:survey', shareLinks.embed);
+  app.use(adviceRoutes(container));
 
   const session = staffSession({
     connection: container.database.connection,

@@ -13,6 +13,8 @@ import { KnownDevices } from './services/accounts/known-devices.js';
 import { PasswordHasher } from './services/accounts/password-hasher.js';
 import { PasswordPolicy } from './services/accounts/password-policy.js';
 import { ApiTokens } from './services/api/api-tokens.js';
+import { AdviceBox } from './services/advice/advice-box.service.js';
+import { AdviceCases } from './services/advice/advice-cases.service.js';
 import { AuditLog } from './services/audit/audit-log.js';
 import { BureauService } from './services/bureaus/bureau.service.js';
 import { DashboardService } from './services/dashboards/dashboard.service.js';
@@ -81,6 +83,10 @@ export interface Container {
   comparisons: ComparisonService;
   apiTokens: ApiTokens;
   demo: DemoSeeder;
+  /** Advice box posts and tracking-code guesses, per hashed address (the vote limit's settings). */
+  adviceRateLimiter: VoteRateLimiter;
+  adviceBox: AdviceBox;
+  adviceCases: AdviceCases;
 }
 
 export interface ContainerInput {
@@ -128,8 +134,12 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     { validators: answerValidators, tokens, rateLimiter: voteRateLimiter, codes, responses, tallyWriter, tallies, receipts, refusals, watch: voteWatch },
     { secret: config.secret, minFillSeconds: config.minFillSeconds, logger },
   );
+  const adviceRateLimiter = new VoteRateLimiter({ limit: config.voteRateLimit, windowSeconds: config.voteRateWindowSeconds });
   return {
     ...input,
+    adviceRateLimiter,
+    adviceBox: new AdviceBox(models, { tokens, rateLimiter: adviceRateLimiter }, { secret: config.secret, minFillSeconds: config.minFillSeconds }),
+    adviceCases: new AdviceCases(models, { audit, accounts, secret: config.secret }),
     health,
     models,
     i18n: parts.i18n,

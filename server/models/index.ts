@@ -6,6 +6,7 @@ import { auditEntrySchema, type AuditEntry } from './audit-entry.model.js';
 import { bureauSchema, type Bureau } from './bureau.model.js';
 import { invitationCodeSchema, invitationCodeUseSchema, type InvitationCode, type InvitationCodeUse } from './invitation-code.model.js';
 import { rateLimitSchema, type RateLimitEntry } from './rate-limit.model.js';
+import { satisfactionCodeSchema, type SatisfactionCode } from './satisfaction-code.model.js';
 import { responseSchema, type SurveyResponse } from './response.model.js';
 import { surveySchema, type Survey } from './survey.model.js';
 import { tallyPendingSchema, type TallyPending } from './tally-pending.model.js';
@@ -32,6 +33,7 @@ export interface Models {
   ApiToken: Model<ApiToken>;
   AdviceItem: Model<AdviceItem>;
   SatisfactionVote: Model<SatisfactionVote>;
+  SatisfactionCode: Model<SatisfactionCode>;
 }
 
 export function createModels(connection: Connection): Models {
@@ -53,6 +55,7 @@ export function createModels(connection: Connection): Models {
     ApiToken: connection.model<ApiToken>('ApiToken', apiTokenSchema),
     AdviceItem: connection.model<AdviceItem>('AdviceItem', adviceItemSchema),
     SatisfactionVote: connection.model<SatisfactionVote>('SatisfactionVote', satisfactionVoteSchema),
+    SatisfactionCode: connection.model<SatisfactionCode>('SatisfactionCode', satisfactionCodeSchema),
   };
 }
 
@@ -76,4 +79,4 @@ export async function ensureIndexes(models: Models, options: { secondaryIndexes:
   }
 }
 
-export type { AdviceItem, SatisfactionVote, ApiToken, TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, TallyDelta, TallySnapshot, TallyHead, LegacyTally };
+export type { AdviceItem, SatisfactionVote, SatisfactionCode, ApiToken, TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, TallyDelta, TallySnapshot, TallyHead, LegacyTally };

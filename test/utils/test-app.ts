@@ -61,6 +61,7 @@ export async function createTestApp(overrides: Record<string, string> = {}, opti
       container.pageCache.clear();
       container.tallies.clear();
       container.voteRateLimiter.clear();
+      container.adviceRateLimiter.clear();
       container.rateLimiter.clear();
       container.refusals.clear();
       container.voteWatch.clear();

@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   'survey.create', 'survey.edit', 'survey.delete', 'export',
   'codes.generate', 'codes.revoke', 'token.create', 'token.revoke',
   'role.grant', 'role.revoke', 'bureau.create',
+  'advice.assign', 'advice.status', 'advice.reply', 'advice.note', 'advice.moderate', 'advice.settings', 'advice.export', 'advice.codes',
 ] as const;
 
 /**

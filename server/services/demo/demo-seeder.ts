@@ -5,6 +5,7 @@ import type { RoleGrant } from '../../models/user.model.js';
 import type { Models } from '../../models/index.js';
 import type { TallyService } from '../tallies/tally.service.js';
 import type { AccountService } from '../accounts/account.service.js';
+import { seedDemoAdvice } from './demo-advice.js';
 import { addDemoResponses } from './demo-responses.js';
 import type { BureauService } from '../bureaus/bureau.service.js';
 import type { SurveyService } from '../surveys/survey.service.js';
@@ -56,6 +57,7 @@ export class DemoSeeder {
         logins.push({ email: account.email, password, role: account.description });
       }
     }
+    if (this.counting) for (const slug of bureauIds.keys()) await seedDemoAdvice(this.counting.models, slug, now);
     this.logger.info({ bureaus: demoBureaus.length, accounts: logins.length }, 'demo bureaus, surveys and accounts loaded');
     return logins;
   }

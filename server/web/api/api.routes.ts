@@ -17,6 +17,7 @@ import { smallCellProtected } from '../../services/dashboards/statistics.js';
 import { definitionOf } from '../../services/surveys/survey-editor.service.js';
 import { effectiveStatus } from '../../services/voting/survey-availability.js';
 import { passesOverResponses } from '../shared/heavy-requests.js';
+import { addAdviceApiRoutes } from './advice.api.js';
 import { openApiDocument } from './openapi.js';
 
 /** Who is calling: a staff member (session) or a bureau (token). */
@@ -137,6 +138,7 @@ export function apiRoutes(container: Container, session: RequestHandler[]): Rout
   router.get('/surveys/:bureau/:survey/responses', container.heavyRequests.gate(who), responses('json'));
   router.get('/surveys/:bureau/:survey/responses.csv', container.heavyRequests.gate(who), responses('csv'));
 
+  addAdviceApiRoutes(router, { cases: container.adviceCases, directory: container.directory, mayRead: (res, bureau) => mayRead(caller(res), bureau) });
   router.use((_req, _res, next) => next(new NotFoundError('No such API route.')));
   return router;
 }

@@ -1,4 +1,6 @@
 /** The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. */
+import { adviceOpenApiPaths, adviceOpenApiSchemas } from './advice.openapi.js';
+
 export function openApiDocument(publicUrl: string) {
   const filterParameters = [
     { name: 'from', in: 'query', schema: { type: 'string', format: 'date' }, description: 'First day (YYYY-MM-DD, bureau time zone).' },
@@ -33,6 +35,7 @@ export function openApiDocument(publicUrl: string) {
       '/surveys/{bureau}/{survey}/responses.csv': {
         get: { summary: 'Raw responses as CSV (UTF-8 with BOM), streamed', operationId: 'getResponsesCsv', parameters: [...surveyPath, ...filterParameters], responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, 401: errorResponse, 404: errorResponse } },
       },
+      ...adviceOpenApiPaths,
     },
     components: {
       securitySchemes: {
@@ -100,6 +103,7 @@ export function openApiDocument(publicUrl: string) {
           },
         },
         Response: { type: 'object', properties: { day: { type: 'string' }, district: { type: ['string', 'null'] }, channel: { type: 'string' }, language: { type: 'string' }, answers: { type: 'object' }, otherText: { type: 'object' } } },
+        ...adviceOpenApiSchemas,
         Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['status', 'code', 'message'], properties: { status: { type: 'integer' }, code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } } } } },
       },
     },

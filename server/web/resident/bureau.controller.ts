@@ -25,6 +25,7 @@ export function bureauController(deps: { directory: SurveyDirectory; surveys: Su
       {
         pageTitle: text(bureau.name),
         bureau: { name: text(bureau.name), kind: bureau.kind, region: text(bureau.region), city: text(bureau.city) },
+        adviceHref: bureau.adviceCategories.length > 0 ? `/b/${bureau.slug}/advice` : null,
         open: surveys
           .filter((s) => s.status === 'open')
           .map(({ survey }) => ({

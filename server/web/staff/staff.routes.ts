@@ -2,6 +2,7 @@
 import express, { Router } from 'express';
 import type { Container } from '../../container.js';
 import type { Locale } from '../../i18n/i18n.js';
+import { addAdviceStaffRoutes } from './advice.controller.js';
 import { authController } from './auth.controller.js';
 import { compareController } from './compare.controller.js';
 import { dashboardController } from './dashboard.controller.js';
@@ -82,6 +83,7 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.post('/b/:bureau/tokens', manage, tokens.create);
   router.get('/b/:bureau/tokens/:token/revoke', manage, tokens.confirmRevoke);
   router.post('/b/:bureau/tokens/:token/revoke', manage, tokens.revoke);
+  addAdviceStaffRoutes(router, container);
   router.get('/admin/bureaus', requireAdmin, people.adminBureaus);
   router.post('/admin/bureaus', requireAdmin, people.createBureau);
   router.post('/admin/planners', requireAdmin, people.grantPlanner);

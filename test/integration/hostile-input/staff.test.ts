@@ -45,7 +45,7 @@ let routes: RouteEntry[];
 let sandboxBase: Fields;
 
 const QUESTION_IDS = ['concerns', 'district', 'safety', 'victim', 'crime-kind', 'patrols', 'advice'];
-const QUERY_NAMES = ['lang', 'next', 'done', 'page', 'search', 'from', 'to', 'district', 'channel', 'answer', 'rows', 'cols'];
+const QUERY_NAMES = ['lang', 'next', 'done', 'page', 'search', 'from', 'to', 'district', 'channel', 'answer', 'rows', 'cols', 'status', 'category', 'overdue', 'q'];
 const LIFECYCLE = ['open', 'close', 'reopen', 'archive', 'unschedule', 'schedule'];
 
 beforeAll(async () => {
@@ -72,7 +72,13 @@ beforeAll(async () => {
   const analyst = await t.container.models.User.findOne({ email: 'analyst@test.cn' }).lean();
   const managerUser = await t.container.models.User.findOne({ email: 'manager@test.cn' }).lean();
   const token = await t.container.apiTokens.create(bureau._id, 'fuzz', 'fuzz@test');
+  // An advice case to work on (the advice routes' :case).
+  await t.container.models.Bureau.updateOne({ _id: bureau._id }, { $set: { adviceCategories: [{ id: 'traffic', name: { 'zh-CN': '交通', en: 'Traffic' } }] } });
+  t.container.directory.invalidate();
+  const adviceCase = '0123456789abcdef0123';
+  await t.container.models.AdviceItem.create({ _id: adviceCase, bureau: bureau._id, trackingHash: 'fuzz', category: 'traffic', district: null, text: XSS_PAYLOADS[0]!, locale: 'zh-CN', publishConsent: true, receivedAt: new Date(), dueAt: new Date() });
   params = {
+    case: [adviceCase],
     bureau: ['test-bureau'],
     survey: ['every-type', 'sandbox'],
     question: ['advice', 'victim'],
@@ -123,6 +129,13 @@ function postBase(path: string): Fields | undefined {
     '/staff/b/:bureau/staff/:user/revoke/:role': [],
     '/staff/b/:bureau/tokens': [['name', 'fuzz token']],
     '/staff/b/:bureau/tokens/:token/revoke': [],
+    '/staff/b/:bureau/advice/settings': [['categories', 'traffic | 交通 | Traffic'], ['replyWorkingDays', '5']],
+    '/staff/b/:bureau/advice/satisfaction': [['label', 'fuzz'], ['count', '2']],
+    '/staff/b/:bureau/advice/:case/assign': [['assignee', params.user![0]!]],
+    '/staff/b/:bureau/advice/:case/status': [['status', 'in-progress']],
+    '/staff/b/:bureau/advice/:case/reply': [['reply', '答复']],
+    '/staff/b/:bureau/advice/:case/note': [['note', '备注']],
+    '/staff/b/:bureau/advice/:case/moderate': [['publicApproved', 'yes']],
     '/staff/admin/bureaus': [
       ['slug', 'fuzz-bureau'], ['kind', 'police'], ['name.zh-CN', '测试'], ['name.en', 'Test'], ['region.zh-CN', '浙江省'], ['region.en', 'Zhejiang'], ['city.zh-CN', '湖州'], ['city.en', 'Huzhou'],
       ['districts', 'wuxing|吴兴区|Wuxing'], ['timezone', 'Asia/Shanghai'], ['defaultLocale', 'en'], ['managerEmail', 'boss@test.cn'], ['managerName', 'Boss'], ['managerPassword', STAFF_PASSWORD],
