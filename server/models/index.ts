@@ -2,6 +2,7 @@
 import type { Connection, Model } from 'mongoose';
 import { adviceItemSchema, satisfactionVoteSchema, type AdviceItem, type SatisfactionVote } from './advice.model.js';
 import { apiTokenSchema, type ApiToken } from './api-token.model.js';
+import { accountabilityActionSchema, concernOverlaySchema, microblogPostSchema, type AccountabilityAction, type ConcernOverlay, type MicroblogPost } from './concern.model.js';
 import { auditEntrySchema, type AuditEntry } from './audit-entry.model.js';
 import { bureauSchema, type Bureau } from './bureau.model.js';
 import { invitationCodeSchema, invitationCodeUseSchema, type InvitationCode, type InvitationCodeUse } from './invitation-code.model.js';
@@ -32,6 +33,9 @@ export interface Models {
   ApiToken: Model<ApiToken>;
   AdviceItem: Model<AdviceItem>;
   SatisfactionVote: Model<SatisfactionVote>;
+  MicroblogPost: Model<MicroblogPost>;
+  ConcernOverlay: Model<ConcernOverlay>;
+  AccountabilityAction: Model<AccountabilityAction>;
 }
 
 export function createModels(connection: Connection): Models {
@@ -53,6 +57,9 @@ export function createModels(connection: Connection): Models {
     ApiToken: connection.model<ApiToken>('ApiToken', apiTokenSchema),
     AdviceItem: connection.model<AdviceItem>('AdviceItem', adviceItemSchema),
     SatisfactionVote: connection.model<SatisfactionVote>('SatisfactionVote', satisfactionVoteSchema),
+    MicroblogPost: connection.model<MicroblogPost>('MicroblogPost', microblogPostSchema),
+    ConcernOverlay: connection.model<ConcernOverlay>('ConcernOverlay', concernOverlaySchema),
+    AccountabilityAction: connection.model<AccountabilityAction>('AccountabilityAction', accountabilityActionSchema),
   };
 }
 
@@ -76,4 +83,5 @@ export async function ensureIndexes(models: Models, options: { secondaryIndexes:
   }
 }
 
+export type { AccountabilityAction, ConcernOverlay, MicroblogPost };
 export type { AdviceItem, SatisfactionVote, ApiToken, TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, TallyDelta, TallySnapshot, TallyHead, LegacyTally };
