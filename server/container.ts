@@ -13,7 +13,10 @@ import { KnownDevices } from './services/accounts/known-devices.js';
 import { PasswordHasher } from './services/accounts/password-hasher.js';
 import { PasswordPolicy } from './services/accounts/password-policy.js';
 import { ApiTokens } from './services/api/api-tokens.js';
+import { AccountabilityService } from './services/accountability/accountability.service.js';
 import { AuditLog } from './services/audit/audit-log.js';
+import { ConcernsService } from './services/concerns/concerns.service.js';
+import { loadVocabulary } from './services/concerns/vocabulary.js';
 import { BureauService } from './services/bureaus/bureau.service.js';
 import { DashboardService } from './services/dashboards/dashboard.service.js';
 import { ComparisonService } from './services/dashboards/comparison.service.js';
@@ -81,6 +84,8 @@ export interface Container {
   comparisons: ComparisonService;
   apiTokens: ApiTokens;
   demo: DemoSeeder;
+  concerns: ConcernsService;
+  accountability: AccountabilityService;
 }
 
 export interface ContainerInput {
@@ -98,7 +103,8 @@ export function loadStaticParts() {
   const templates = loadSurveyTemplates(path.join(root, 'surveys'), definitionValidator);
   const i18n = new I18n();
   const views = new ViewRenderer(path.join(root, 'views'), i18n);
-  return { ajv, definitionValidator, templates, i18n, views };
+  const concernVocabulary = loadVocabulary();
+  return { ajv, definitionValidator, templates, i18n, views, concernVocabulary };
 }
 
 export function buildContainer(input: ContainerInput, parts = loadStaticParts()): Container {
@@ -128,8 +134,11 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     { validators: answerValidators, tokens, rateLimiter: voteRateLimiter, codes, responses, tallyWriter, tallies, receipts, refusals, watch: voteWatch },
     { secret: config.secret, minFillSeconds: config.minFillSeconds, logger },
   );
+  const concerns = new ConcernsService(models, { secret: config.secret, vocabulary: parts.concernVocabulary, logger });
   return {
     ...input,
+    concerns,
+    accountability: new AccountabilityService(models, { tallies, concerns, smallCellMin: config.smallCellMin }),
     health,
     models,
     i18n: parts.i18n,

@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   'survey.create', 'survey.edit', 'survey.delete', 'export',
   'codes.generate', 'codes.revoke', 'token.create', 'token.revoke',
   'role.grant', 'role.revoke', 'bureau.create',
+  'concerns.import', 'concern.rename', 'concern.merge', 'concern.unmerge', 'concern.pin', 'concern.unpin', 'concern.create', 'action.create', 'action.edit', 'action.delete',
 ] as const;
 
 /**

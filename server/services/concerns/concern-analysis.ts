@@ -50,6 +50,27 @@ function keepsAsWord(token: string): boolean {
   return /[\u3400-\u9fff]/.test(token) ? token.length >= 2 : token.length >= 4;
 }
 
+/**
+ * Words and two-word phrases of a text worth counting as candidates: jieba cuts a new compound such as
+ * 共享单车 into 共享 / 单车, so adjacent pairs are counted too (the pair wins over its parts below).
+ */
+function candidateWords(tokens: string[]): Set<string> {
+  const words = new Set<string>();
+  for (let i = 0; i < tokens.length; i += 1) {
+    const token = tokens[i]!;
+    if (keepsAsWord(token)) words.add(token);
+    const next = tokens[i + 1];
+    if (next && keepsAsWord(token) && keepsAsWord(next) && /[\u3400-\u9fff]/.test(token + next) && (token + next).length <= 6) words.add(`${token}${next}`);
+  }
+  return words;
+}
+
+/** Drops a word that (almost) only occurs inside a more frequent phrase: 共享 and 单车 when 共享单车 is listed. */
+function preferPhrases(counts: Map<string, number>): Array<[string, number]> {
+  const entries = [...counts].filter(([, count]) => count >= 3);
+  return entries.filter(([word, count]) => !entries.some(([other, otherCount]) => other !== word && other.length > word.length && other.includes(word) && otherCount * 1.25 >= count));
+}
+
 export interface AnalysisOptions {
   now: Date;
   /** Concern index (in the matcher) → the id it counts for, after merges; null: not counted. */
@@ -74,7 +95,7 @@ export function analyseConcerns(texts: readonly ConcernText[], matcher: ConcernM
       if (id) ids.add(id);
     }
     if (ids.size === 0) {
-      for (const word of new Set(tokens.filter(keepsAsWord))) emerging.set(word, (emerging.get(word) ?? 0) + 1);
+      for (const word of candidateWords(tokens)) emerging.set(word, (emerging.get(word) ?? 0) + 1);
       continue;
     }
     matched += 1;
@@ -103,8 +124,7 @@ export function analyseConcerns(texts: readonly ConcernText[], matcher: ConcernM
     total: texts.length,
     matched,
     concerns,
-    emerging: [...emerging]
-      .filter(([, count]) => count >= 3)
+    emerging: preferPhrases(emerging)
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .slice(0, options.emergingLimit ?? 12)
       .map(([word, count]) => ({ word, count })),

@@ -197,11 +197,16 @@ export class ConcernsService {
     const since = options.weeks ? new Date(now.getTime() - options.weeks * 7 * DAY_MS) : null;
     const texts = await this.texts(bureau._id, { since, source: options.source });
     const { analysis, vocabulary } = await this.analyse(bureau._id, texts, now);
-    const rows = new Map<string, { row: Omit<ConcernCount, 'texts'> & { name: LocalizedText; pinned: boolean }; indexes: number[] }>();
-    for (const { texts: indexes, ...counts } of analysis.concerns) rows.set(counts.id, { row: { ...counts, name: vocabulary.name(counts.id), pinned: vocabulary.overlays.get(counts.id)?.pinned ?? false }, indexes });
+    const rows = new Map<string, { row: Omit<ConcernCount, 'texts'> & { name: LocalizedText; pinned: boolean; merged: Array<{ id: string; name: LocalizedText }> }; indexes: number[] }>();
+    const extra = (id: string) => ({
+      name: vocabulary.name(id),
+      pinned: vocabulary.overlays.get(id)?.pinned ?? false,
+      merged: [...vocabulary.overlays.values()].filter((o) => o.mergedInto && o.concern !== id && vocabulary.target(o.concern) === id).map((o) => ({ id: o.concern, name: vocabulary.name(o.concern) })),
+    });
+    for (const { texts: indexes, ...counts } of analysis.concerns) rows.set(counts.id, { row: { ...counts, ...extra(counts.id) }, indexes });
     for (const definition of vocabulary.definitions) {
       if (!rows.has(definition.id) && vocabulary.target(definition.id) === definition.id) {
-        rows.set(definition.id, { row: { id: definition.id, count: 0, thisWeek: 0, lastWeek: 0, byDistrict: [], bySource: { survey: 0, advice: 0, microblog: 0 }, name: vocabulary.name(definition.id), pinned: vocabulary.overlays.get(definition.id)?.pinned ?? false }, indexes: [] });
+        rows.set(definition.id, { row: { id: definition.id, count: 0, thisWeek: 0, lastWeek: 0, byDistrict: [], bySource: { survey: 0, advice: 0, microblog: 0 }, ...extra(definition.id) }, indexes: [] });
       }
     }
     return { rows, texts };

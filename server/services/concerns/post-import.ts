@@ -19,6 +19,8 @@ export interface ImportedPost {
 }
 
 interface RawRow {
+  /** Row number as staff see it: the spreadsheet row (the header is row 1), or the item of a JSON list. */
+  number?: number;
   text?: unknown;
   time?: unknown;
   district?: unknown;
@@ -50,7 +52,7 @@ export function parseCsv(source: string): string[][] {
       field = '';
     } else field += c;
   }
-  if (quoted) throw new BadRequestError('The CSV file ends inside a quoted field.');
+  if (quoted) throw new BadRequestError('The CSV file ends inside a quoted field.', { details: { reason: 'openQuote' } });
   if (field !== '' || row.length > 0) {
     row.push(field);
     rows.push(row);
@@ -63,10 +65,10 @@ function rowsFromCsv(source: string): RawRow[] {
   const columns = (header ?? []).map((h) => h.trim().toLowerCase());
   const textAt = columns.indexOf('text');
   const timeAt = columns.indexOf('time');
-  if (textAt < 0 || timeAt < 0) throw new BadRequestError('The CSV file needs a header row with the columns text and time (district is optional).');
+  if (textAt < 0 || timeAt < 0) throw new BadRequestError('The CSV file needs a header row with the columns text and time (district is optional).', { details: { reason: 'header' } });
   const districtAt = columns.indexOf('district');
-  if (rows.length > MAX_IMPORT_ROWS) throw new PayloadTooLargeError(`At most ${MAX_IMPORT_ROWS} posts per file.`);
-  return rows.map((r) => ({ text: r[textAt], time: r[timeAt], district: districtAt >= 0 ? r[districtAt] : undefined }));
+  if (rows.length > MAX_IMPORT_ROWS) throw new PayloadTooLargeError(`At most ${MAX_IMPORT_ROWS} posts per file.`, { details: { reason: 'tooManyRows', max: MAX_IMPORT_ROWS } });
+  return rows.map((r, i) => ({ number: i + 2, text: r[textAt], time: r[timeAt], district: districtAt >= 0 ? r[districtAt] : undefined }));
 }
 
 function rowsFromJson(source: string): RawRow[] {
@@ -74,12 +76,12 @@ function rowsFromJson(source: string): RawRow[] {
   try {
     data = JSON.parse(source);
   } catch {
-    throw new BadRequestError('The JSON file could not be read.');
+    throw new BadRequestError('The JSON file could not be read.', { details: { reason: 'json' } });
   }
   const list = Array.isArray(data) ? data : data && typeof data === 'object' && Array.isArray((data as { posts?: unknown }).posts) ? (data as { posts: unknown[] }).posts : null;
-  if (!list) throw new BadRequestError('The JSON file must be a list of posts, or an object with a "posts" list.');
-  if (list.length > MAX_IMPORT_ROWS) throw new PayloadTooLargeError(`At most ${MAX_IMPORT_ROWS} posts per file.`);
-  return list.map((item) => (item && typeof item === 'object' && !Array.isArray(item) ? (item as RawRow) : {}));
+  if (!list) throw new BadRequestError('The JSON file must be a list of posts, or an object with a "posts" list.', { details: { reason: 'jsonShape' } });
+  if (list.length > MAX_IMPORT_ROWS) throw new PayloadTooLargeError(`At most ${MAX_IMPORT_ROWS} posts per file.`, { details: { reason: 'tooManyRows', max: MAX_IMPORT_ROWS } });
+  return list.map((item, i) => ({ ...(item && typeof item === 'object' && !Array.isArray(item) ? (item as RawRow) : {}), number: i + 1 }));
 }
 
 const WALL_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(?::(\d{2}))?$/;
@@ -105,18 +107,20 @@ export function parsePostUpload(body: Buffer, bureau: Pick<Bureau, 'districts' |
   try {
     source = new TextDecoder('utf-8', { fatal: true }).decode(body).replace(/^\uFEFF/, '');
   } catch {
-    throw new BadRequestError('The file is not UTF-8 text.');
+    throw new BadRequestError('The file is not UTF-8 text.', { details: { reason: 'encoding' } });
   }
-  if (source.trim() === '') throw new BadRequestError('The file is empty.');
+  if (source.trim() === '') throw new BadRequestError('The file is empty.', { details: { reason: 'empty' } });
   const rows = /^\s*[[{]/.test(source) ? rowsFromJson(source) : rowsFromCsv(source);
-  if (rows.length === 0) throw new BadRequestError('The file has no posts.');
+  if (rows.length === 0) throw new BadRequestError('The file has no posts.', { details: { reason: 'noRows' } });
   const districts = new Map<string, string>();
   for (const d of bureau.districts) for (const key of [d.id, d.name['zh-CN'], d.name.en]) districts.set(key.trim().toLowerCase(), d.id);
   const latest = now.getTime() + 86_400_000;
   const problems: FieldProblem[] = [];
   const posts: ImportedPost[] = [];
-  const problem = (row: number, field: string, message: string) => {
-    if (problems.length < MAX_PROBLEMS) problems.push({ pointer: `/${row}/${field}`, message: `Row ${row + 1}: ${message}` });
+  // The reason and its parameters let the page say it in the staff member's language.
+  const problem = (index: number, field: string, reason: string, message: string, params: Record<string, unknown> = {}) => {
+    const row = rows[index]!.number ?? index + 1;
+    if (problems.length < MAX_PROBLEMS) problems.push({ pointer: `/${index}/${field}`, message: `Row ${row}: ${message}`, reason, params: { row, ...params } });
   };
   rows.forEach((row, index) => {
     const text = typeof row.text === 'string' ? row.text.trim() : '';
@@ -124,13 +128,16 @@ export function parsePostUpload(body: Buffer, bureau: Pick<Bureau, 'districts' |
     const rawDistrict = typeof row.district === 'string' ? row.district.trim() : row.district == null ? '' : null;
     const district = rawDistrict === '' ? null : rawDistrict === null ? undefined : districts.get(rawDistrict.toLowerCase());
     let ok = true;
-    if (!text) (ok = false), problem(index, 'text', 'the text is empty.');
-    else if ([...text].length > MAX_POST_CHARACTERS) (ok = false), problem(index, 'text', `the text is longer than ${MAX_POST_CHARACTERS} characters.`);
-    if (!time) (ok = false), problem(index, 'time', 'the time is missing or not a date and time (e.g. 2026-11-30 21:05 or 2026-11-30T13:05:00Z).');
-    else if (time.getTime() > latest || time.getUTCFullYear() < 2000) (ok = false), problem(index, 'time', 'the time is in the future or before 2000.');
-    if (district === undefined) (ok = false), problem(index, 'district', `the district "${String(row.district).slice(0, 40)}" is not one of the bureau's.`);
+    if (!text) (ok = false), problem(index, 'text', 'emptyText', 'the text is empty.');
+    else if ([...text].length > MAX_POST_CHARACTERS) (ok = false), problem(index, 'text', 'longText', `the text is longer than ${MAX_POST_CHARACTERS} characters.`, { max: MAX_POST_CHARACTERS });
+    if (!time) (ok = false), problem(index, 'time', 'badTime', 'the time is missing or not a date and time (e.g. 2026-11-30 21:05 or 2026-11-30T13:05:00Z).');
+    else if (time.getTime() > latest || time.getUTCFullYear() < 2000) (ok = false), problem(index, 'time', 'timeRange', 'the time is in the future or before 2000.');
+    if (district === undefined) (ok = false), problem(index, 'district', 'district', `the district "${String(row.district).slice(0, 40)}" is not one of the bureau's.`, { district: String(row.district).slice(0, 40) });
     if (ok) posts.push({ text, postedAt: time!, district: district ?? null });
   });
-  if (problems.length > 0) throw new ValidationError(problems, `${rows.length - posts.length} of ${rows.length} rows cannot be imported; nothing was stored.`);
+  if (problems.length > 0) {
+    const error = new ValidationError(problems, `${rows.length - posts.length} of ${rows.length} rows cannot be imported; nothing was stored.`);
+    throw Object.assign(error, { rows: rows.length, refused: rows.length - posts.length });
+  }
   return posts;
 }

@@ -4,6 +4,7 @@ import type { Container } from '../../container.js';
 import type { Locale } from '../../i18n/i18n.js';
 import { authController } from './auth.controller.js';
 import { compareController } from './compare.controller.js';
+import { concernsRoutes, concernsUploads } from './concerns.routes.js';
 import { dashboardController } from './dashboard.controller.js';
 import { staffHomeController } from './home.controller.js';
 import { staffSession } from './staff-session.js';
@@ -24,6 +25,7 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   });
   router.use(session.sessions, session.currentUser);
   router.use(express.urlencoded({ extended: false, limit: '512kb', parameterLimit: 5000 }));
+  concernsUploads(router);
   router.use(session.csrfProtection, session.csrfToken);
 
   const auth = authController({ accounts: container.accounts, audit: container.audit, views, secret: config.secret, secureCookies: config.publicUrl.startsWith('https:'), translate });
@@ -82,6 +84,7 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.post('/b/:bureau/tokens', manage, tokens.create);
   router.get('/b/:bureau/tokens/:token/revoke', manage, tokens.confirmRevoke);
   router.post('/b/:bureau/tokens/:token/revoke', manage, tokens.revoke);
+  concernsRoutes(router, container);
   router.get('/admin/bureaus', requireAdmin, people.adminBureaus);
   router.post('/admin/bureaus', requireAdmin, people.createBureau);
   router.post('/admin/planners', requireAdmin, people.grantPlanner);
