@@ -171,6 +171,6 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     comparisons: new ComparisonService(models, tallies),
     apiTokens: new ApiTokens(models),
     editor: new SurveyEditor(models, { validator: parts.definitionValidator, tallies, directory, audit, templates: parts.templates }),
-    demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts, { models, tallies }),
+    demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts, { models, tallies, concerns }),
   };
 }

@@ -14,7 +14,7 @@ import type { Models } from '../../models/index.js';
 import type { LocalizedText } from '../../models/survey-definition.types.js';
 import { analyseConcerns, type ConcernAnalysis, type ConcernCount, type ConcernSource, type ConcernText } from './concern-analysis.js';
 import { ConcernMatcher } from './concern-matcher.js';
-import { parsePostUpload } from './post-import.js';
+import { parsePostUpload, type ImportedPost } from './post-import.js';
 import { createTokenizer, normalizeText, type Tokenizer } from './tokenizer.js';
 import type { ConcernDefinition } from './vocabulary.js';
 
@@ -296,7 +296,11 @@ export class ConcernsService {
 
   /** Stores the posts of an upload; posts already imported (same text and time) are skipped, not doubled. */
   async importPosts(bureau: Pick<Bureau, '_id' | 'districts' | 'timezone'>, body: Buffer, now = new Date()): Promise<{ received: number; added: number; duplicates: number; batch: string }> {
-    const posts = parsePostUpload(body, bureau, now);
+    return this.addPosts(bureau, parsePostUpload(body, bureau, now), now);
+  }
+
+  /** Stores checked posts (an upload, the demo); each post once, whoever sends it again. */
+  async addPosts(bureau: Pick<Bureau, '_id'>, posts: readonly ImportedPost[], now = new Date()): Promise<{ received: number; added: number; duplicates: number; batch: string }> {
     const batch = randomBytes(8).toString('hex');
     const documents = posts.map((post) => ({ _id: this.postId(bureau._id, post.text, post.postedAt), bureau: bureau._id, text: post.text, postedAt: post.postedAt, district: post.district, batch, importedAt: now }));
     // The same post twice in one file is one post.

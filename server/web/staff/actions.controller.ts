@@ -79,7 +79,7 @@ export function actionsController(deps: { accountability: AccountabilityService;
 
   const editForm: RequestHandler = async (req, res) => {
     const bureau = currentBureau(res);
-    const action = await deps.accountability.get(bureau._id, String(req.params.action));
+    const action = await deps.accountability.get(bureau._id, String(req.params.actionId));
     await renderForm(req, res, { titleZh: action.title['zh-CN'], titleEn: action.title.en, bodyZh: action.body['zh-CN'], bodyEn: action.body.en, status: action.status, startedOn: action.startedOn, endedOn: action.endedOn ?? '', evidence: evidenceValue(action) }, { editing: true });
   };
 
@@ -87,7 +87,7 @@ export function actionsController(deps: { accountability: AccountabilityService;
     const bureau = currentBureau(res);
     const values = input(req);
     try {
-      const updated = await deps.accountability.update(bureau._id, String(req.params.action), values);
+      const updated = await deps.accountability.update(bureau._id, String(req.params.actionId), values);
       await deps.audit.record({ actor: staffUser(res), action: 'action.edit', bureau: bureau._id, target: { kind: 'action', id: String(updated._id), label: pick(res, updated.title) }, details: { status: updated.status } });
       res.redirect(303, base(res));
     } catch (error) {
@@ -98,7 +98,7 @@ export function actionsController(deps: { accountability: AccountabilityService;
 
   const confirmRemove: RequestHandler = async (req, res) => {
     const bureau = currentBureau(res);
-    const action = await deps.accountability.get(bureau._id, String(req.params.action));
+    const action = await deps.accountability.get(bureau._id, String(req.params.actionId));
     renderConfirmPage(deps.views, req, res, {
       question: t(res, 'actions.confirmDelete.question', { title: pick(res, action.title) }),
       consequence: t(res, 'actions.confirmDelete.consequence'),
@@ -109,7 +109,7 @@ export function actionsController(deps: { accountability: AccountabilityService;
 
   const remove: RequestHandler = async (req, res) => {
     const bureau = currentBureau(res);
-    const removed = await deps.accountability.remove(bureau._id, String(req.params.action));
+    const removed = await deps.accountability.remove(bureau._id, String(req.params.actionId));
     await deps.audit.record({ actor: staffUser(res), action: 'action.delete', bureau: bureau._id, target: { kind: 'action', id: String(removed._id), label: pick(res, removed.title) } });
     res.redirect(303, base(res));
   };

@@ -35,8 +35,8 @@ export function concernsRoutes(router: Router, container: Container): void {
   router.get('/b/:bureau/actions', read, actions.list);
   router.get('/b/:bureau/actions/new', staff, actions.newForm);
   router.post('/b/:bureau/actions', staff, actions.create);
-  router.get('/b/:bureau/actions/:action/edit', staff, actions.editForm);
-  router.post('/b/:bureau/actions/:action/edit', staff, actions.edit);
-  router.get('/b/:bureau/actions/:action/delete', staff, actions.confirmRemove);
-  router.post('/b/:bureau/actions/:action/delete', staff, actions.remove);
+  router.get('/b/:bureau/actions/:actionId/edit', staff, actions.editForm);
+  router.post('/b/:bureau/actions/:actionId/edit', staff, actions.edit);
+  router.get('/b/:bureau/actions/:actionId/delete', staff, actions.confirmRemove);
+  router.post('/b/:bureau/actions/:actionId/delete', staff, actions.remove);
 }
