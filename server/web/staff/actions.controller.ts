@@ -45,7 +45,8 @@ export function actionsController(deps: { accountability: AccountabilityService;
     renderStaffPage(deps.views, res, 'pages/staff/action-form', {
       pageTitle: t(res, extra.editing ? 'actions.editTitle' : 'actions.newTitle'),
       bureauNav: bureauNav(res, 'actions', (key) => t(res, key)),
-      action: req.originalUrl.split('?')[0],
+      // The new-action form posts to the list (POST /actions), an edit to its own address.
+      action: extra.editing ? req.originalUrl.split('?')[0] : base(res),
       cancelHref: base(res),
       values,
       statuses: ACTION_STATUSES.map((s) => ({ value: s, label: t(res, `actions.status.${s}`), selected: s === (values.status ?? 'in-progress') })),
