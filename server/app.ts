@@ -6,6 +6,7 @@ import express, { type Express } from 'express';
 import type { Container } from './container.js';
 import { projectRoot } from './paths.js';
 import { adviceRoutes } from './web/resident/advice.routes.js';
+import { accountabilityController } from './web/resident/accountability.controller.js';
 import { bureauController } from './web/resident/bureau.controller.js';
 import { homeController } from './web/resident/home.controller.js';
 import { publicResultsController } from './web/resident/results.controller.js';
@@ -57,6 +58,7 @@ export function createApp(container: Container): Express {
   app.post('/b/:bureau/s/:survey', formBody, survey.vote);
   app.get('/b/:bureau/s/:survey/thanks/:receipt', survey.thanks);
   app.get('/b/:bureau/s/:survey/results', publicResultsController({ directory: container.directory, tallies: container.tallies, views, i18n, smallCellMin: config.smallCellMin }));
+  app.get('/b/:bureau/accountability', accountabilityController({ directory: container.directory, accountability: container.accountability, views, i18n, smallCellMin: config.smallCellMin }));
   const shareLinks = shareLinksController({ models: container.models, directory: container.directory, views, i18n });
   app.get('/s/:code', shareLinks.shortLink);
   app.get('/embed/b/:bureau/s/:survey', shareLinks.embed);

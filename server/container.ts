@@ -15,7 +15,10 @@ import { PasswordPolicy } from './services/accounts/password-policy.js';
 import { ApiTokens } from './services/api/api-tokens.js';
 import { AdviceBox } from './services/advice/advice-box.service.js';
 import { AdviceCases } from './services/advice/advice-cases.service.js';
+import { AccountabilityService } from './services/accountability/accountability.service.js';
 import { AuditLog } from './services/audit/audit-log.js';
+import { ConcernsService } from './services/concerns/concerns.service.js';
+import { loadVocabulary } from './services/concerns/vocabulary.js';
 import { BureauService } from './services/bureaus/bureau.service.js';
 import { DashboardService } from './services/dashboards/dashboard.service.js';
 import { ComparisonService } from './services/dashboards/comparison.service.js';
@@ -87,6 +90,8 @@ export interface Container {
   adviceRateLimiter: VoteRateLimiter;
   adviceBox: AdviceBox;
   adviceCases: AdviceCases;
+  concerns: ConcernsService;
+  accountability: AccountabilityService;
 }
 
 export interface ContainerInput {
@@ -104,7 +109,8 @@ export function loadStaticParts() {
   const templates = loadSurveyTemplates(path.join(root, 'surveys'), definitionValidator);
   const i18n = new I18n();
   const views = new ViewRenderer(path.join(root, 'views'), i18n);
-  return { ajv, definitionValidator, templates, i18n, views };
+  const concernVocabulary = loadVocabulary();
+  return { ajv, definitionValidator, templates, i18n, views, concernVocabulary };
 }
 
 export function buildContainer(input: ContainerInput, parts = loadStaticParts()): Container {
@@ -135,11 +141,14 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     { secret: config.secret, minFillSeconds: config.minFillSeconds, logger },
   );
   const adviceRateLimiter = new VoteRateLimiter({ limit: config.voteRateLimit, windowSeconds: config.voteRateWindowSeconds });
+  const concerns = new ConcernsService(models, { secret: config.secret, vocabulary: parts.concernVocabulary, logger });
   return {
     ...input,
     adviceRateLimiter,
     adviceBox: new AdviceBox(models, { tokens, rateLimiter: adviceRateLimiter }, { secret: config.secret, minFillSeconds: config.minFillSeconds }),
     adviceCases: new AdviceCases(models, { audit, accounts, secret: config.secret }),
+    concerns,
+    accountability: new AccountabilityService(models, { tallies, concerns, smallCellMin: config.smallCellMin }),
     health,
     models,
     i18n: parts.i18n,
@@ -172,6 +181,6 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     comparisons: new ComparisonService(models, tallies),
     apiTokens: new ApiTokens(models),
     editor: new SurveyEditor(models, { validator: parts.definitionValidator, tallies, directory, audit, templates: parts.templates }),
-    demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts, { models, tallies }),
+    demo: new DemoSeeder(bureaus, surveys, parts.templates, logger, accounts, { models, tallies, concerns }),
   };
 }

@@ -2,6 +2,7 @@
 import type { Connection, Model } from 'mongoose';
 import { adviceItemSchema, satisfactionVoteSchema, type AdviceItem, type SatisfactionVote } from './advice.model.js';
 import { apiTokenSchema, type ApiToken } from './api-token.model.js';
+import { accountabilityActionSchema, concernOverlaySchema, microblogPostSchema, type AccountabilityAction, type ConcernOverlay, type MicroblogPost } from './concern.model.js';
 import { auditEntrySchema, type AuditEntry } from './audit-entry.model.js';
 import { bureauSchema, type Bureau } from './bureau.model.js';
 import { invitationCodeSchema, invitationCodeUseSchema, type InvitationCode, type InvitationCodeUse } from './invitation-code.model.js';
@@ -34,6 +35,9 @@ export interface Models {
   AdviceItem: Model<AdviceItem>;
   SatisfactionVote: Model<SatisfactionVote>;
   SatisfactionCode: Model<SatisfactionCode>;
+  MicroblogPost: Model<MicroblogPost>;
+  ConcernOverlay: Model<ConcernOverlay>;
+  AccountabilityAction: Model<AccountabilityAction>;
 }
 
 export function createModels(connection: Connection): Models {
@@ -56,6 +60,9 @@ export function createModels(connection: Connection): Models {
     AdviceItem: connection.model<AdviceItem>('AdviceItem', adviceItemSchema),
     SatisfactionVote: connection.model<SatisfactionVote>('SatisfactionVote', satisfactionVoteSchema),
     SatisfactionCode: connection.model<SatisfactionCode>('SatisfactionCode', satisfactionCodeSchema),
+    MicroblogPost: connection.model<MicroblogPost>('MicroblogPost', microblogPostSchema),
+    ConcernOverlay: connection.model<ConcernOverlay>('ConcernOverlay', concernOverlaySchema),
+    AccountabilityAction: connection.model<AccountabilityAction>('AccountabilityAction', accountabilityActionSchema),
   };
 }
 
@@ -80,3 +87,4 @@ export async function ensureIndexes(models: Models, options: { secondaryIndexes:
 }
 
 export type { AdviceItem, SatisfactionVote, SatisfactionCode, ApiToken, TallyPending, AuditEntry, User, Bureau, InvitationCode, InvitationCodeUse, RateLimitEntry, Survey, SurveyResponse, TallyDelta, TallySnapshot, TallyHead, LegacyTally };
+export type { AccountabilityAction, ConcernOverlay, MicroblogPost };

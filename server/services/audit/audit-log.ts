@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = [
   'codes.generate', 'codes.revoke', 'token.create', 'token.revoke',
   'role.grant', 'role.revoke', 'bureau.create',
   'advice.assign', 'advice.status', 'advice.reply', 'advice.note', 'advice.moderate', 'advice.settings', 'advice.export', 'advice.codes',
+  'concerns.import', 'concern.rename', 'concern.merge', 'concern.unmerge', 'concern.pin', 'concern.unpin', 'concern.create', 'action.create', 'action.edit', 'action.delete',
 ] as const;
 
 /**

@@ -7,6 +7,8 @@ import type { TallyService } from '../tallies/tally.service.js';
 import type { AccountService } from '../accounts/account.service.js';
 import { seedDemoAdvice } from './demo-advice.js';
 import { addDemoResponses } from './demo-responses.js';
+import { seedDemoConcerns } from './demo-concerns.js';
+import type { ConcernsService } from '../concerns/concerns.service.js';
 import type { BureauService } from '../bureaus/bureau.service.js';
 import type { SurveyService } from '../surveys/survey.service.js';
 import type { SurveyTemplate } from '../surveys/survey-templates.js';
@@ -23,7 +25,7 @@ export class DemoSeeder {
     private readonly templates: Map<string, SurveyTemplate>,
     private readonly logger: Logger,
     private readonly accounts?: AccountService,
-    private readonly counting?: { models: Models; tallies: TallyService },
+    private readonly counting?: { models: Models; tallies: TallyService; concerns?: ConcernsService },
   ) {}
 
   /**
@@ -47,6 +49,7 @@ export class DemoSeeder {
         });
         if (this.counting && DEMO_RESPONSES > 0) await addDemoResponses(this.counting.models, this.counting.tallies, bureau, survey, DEMO_RESPONSES, now);
       }
+      if (this.counting?.concerns) await seedDemoConcerns(this.counting.models, this.counting.concerns, bureau, now);
     }
     const logins: DemoLogin[] = [];
     if (this.accounts) {

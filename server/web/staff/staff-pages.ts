@@ -58,12 +58,13 @@ export function currentBureau(res: Response): Bureau {
 }
 
 /** The bureau's sub-navigation, with only the sections the user may open. */
-export function bureauNav(res: Response, current: 'surveys' | 'staff' | 'audit' | 'tokens' | 'advice', translate: (key: string) => string) {
+export function bureauNav(res: Response, current: 'surveys' | 'staff' | 'audit' | 'tokens' | 'advice' | 'concerns' | 'actions', translate: (key: string) => string) {
   const bureau = currentBureau(res);
   const user = staffUser(res);
   const locale = res.locals.locale as Locale;
   const base = `/staff/b/${bureau.slug}`;
   const links = [{ key: 'surveys', href: base, label: translate('staff.nav.surveys') }, { key: 'advice', href: `${base}/advice`, label: translate('staff.nav.advice') }];
+  links.push({ key: 'concerns', href: `${base}/concerns`, label: translate('staff.nav.concerns') }, { key: 'actions', href: `${base}/actions`, label: translate('staff.nav.actions') });
   if (canManage(user, bureau)) {
     links.push({ key: 'staff', href: `${base}/staff`, label: translate('staff.nav.staff') });
     links.push({ key: 'audit', href: `${base}/audit`, label: translate('staff.nav.audit') });

@@ -5,6 +5,7 @@ import type { Locale } from '../../i18n/i18n.js';
 import { addAdviceStaffRoutes } from './advice.controller.js';
 import { authController } from './auth.controller.js';
 import { compareController } from './compare.controller.js';
+import { concernsRoutes, concernsUploads } from './concerns.routes.js';
 import { dashboardController } from './dashboard.controller.js';
 import { staffHomeController } from './home.controller.js';
 import { staffSession } from './staff-session.js';
@@ -25,6 +26,7 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   });
   router.use(session.sessions, session.currentUser);
   router.use(express.urlencoded({ extended: false, limit: '512kb', parameterLimit: 5000 }));
+  concernsUploads(router);
   router.use(session.csrfProtection, session.csrfToken);
 
   const auth = authController({ accounts: container.accounts, audit: container.audit, views, secret: config.secret, secureCookies: config.publicUrl.startsWith('https:'), translate });
@@ -84,6 +86,7 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.get('/b/:bureau/tokens/:token/revoke', manage, tokens.confirmRevoke);
   router.post('/b/:bureau/tokens/:token/revoke', manage, tokens.revoke);
   addAdviceStaffRoutes(router, container);
+  concernsRoutes(router, container);
   router.get('/admin/bureaus', requireAdmin, people.adminBureaus);
   router.post('/admin/bureaus', requireAdmin, people.createBureau);
   router.post('/admin/planners', requireAdmin, people.grantPlanner);

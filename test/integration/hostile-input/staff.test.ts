@@ -89,6 +89,8 @@ beforeAll(async () => {
     token: [token.id],
     action: LIFECYCLE,
     template: [template],
+    concern: ['ebike-theft', 'noise'],
+    actionId: [String((await t.container.accountability.create(bureau._id, { titleZh: '巡逻', titleEn: '', bodyZh: '夜间巡逻', bodyEn: '', status: 'done', startedOn: '2026-11-01', endedOn: '', evidence: 'concern:ebike-theft' }, 'fuzz@test'))._id)],
   };
   routes = staffRoutes(t.app);
   sandboxBase = await builderFields(manager, 'sandbox');
@@ -111,6 +113,8 @@ const fill = (path: string, pick: (name: string, values: string[]) => string) =>
 const firstValues = (path: string) => fill(path, (_name, values) => values[0]!);
 const agentFor = (path: string) => (path.startsWith('/staff/admin') ? admin : manager);
 const csrfFor = (path: string) => (path.startsWith('/staff/admin') ? adminCsrf : managerCsrf);
+
+const ACTION_FIELDS: Fields = [['titleZh', '夜间巡逻'], ['titleEn', 'Night patrols'], ['bodyZh', '增加巡逻'], ['bodyEn', 'More patrols'], ['status', 'done'], ['startedOn', '2026-11-01'], ['endedOn', ''], ['evidence', 'concern:ebike-theft']];
 
 /** A valid body for each POST route, to mutate; a route missing here fails the coverage test. */
 function postBase(path: string): Fields | undefined {
@@ -140,6 +144,15 @@ function postBase(path: string): Fields | undefined {
       ['slug', 'fuzz-bureau'], ['kind', 'police'], ['name.zh-CN', '测试'], ['name.en', 'Test'], ['region.zh-CN', '浙江省'], ['region.en', 'Zhejiang'], ['city.zh-CN', '湖州'], ['city.en', 'Huzhou'],
       ['districts', 'wuxing|吴兴区|Wuxing'], ['timezone', 'Asia/Shanghai'], ['defaultLocale', 'en'], ['managerEmail', 'boss@test.cn'], ['managerName', 'Boss'], ['managerPassword', STAFF_PASSWORD],
     ],
+    '/staff/b/:bureau/concerns/import': [],
+    '/staff/b/:bureau/concerns/new': [['term', '共享单车']],
+    '/staff/b/:bureau/concerns/:concern/rename': [['nameZh', '电动车'], ['nameEn', 'E-bikes']],
+    '/staff/b/:bureau/concerns/:concern/merge': [['into', 'noise']],
+    '/staff/b/:bureau/concerns/:concern/unmerge': [],
+    '/staff/b/:bureau/concerns/:concern/pin': [['pinned', '1']],
+    '/staff/b/:bureau/actions': ACTION_FIELDS,
+    '/staff/b/:bureau/actions/:actionId/edit': ACTION_FIELDS,
+    '/staff/b/:bureau/actions/:actionId/delete': [],
     '/staff/admin/planners': [['scope', 'Zhejiang'], ['email', 'planner@test.cn'], ['name', 'Planner'], ['password', STAFF_PASSWORD]],
   };
   return bases[path];
