@@ -18,6 +18,8 @@ import { BureauService } from './services/bureaus/bureau.service.js';
 import { DashboardService } from './services/dashboards/dashboard.service.js';
 import { ComparisonService } from './services/dashboards/comparison.service.js';
 import { Exporter } from './services/dashboards/exports.js';
+import { ColumnStore } from './services/results/column-store.js';
+import { ResultsService } from './services/results/results.service.js';
 import { DemoSeeder } from './services/demo/demo-seeder.js';
 import { AnswerValidatorCache } from './services/surveys/answer-validator.js';
 import { SurveyDefinitionValidator } from './services/surveys/survey-definition-validator.js';
@@ -77,6 +79,8 @@ export interface Container {
   editor: SurveyEditor;
   shareKit: ShareKit;
   dashboards: DashboardService;
+  columnStore: ColumnStore;
+  results: ResultsService;
   exporter: Exporter;
   comparisons: ComparisonService;
   apiTokens: ApiTokens;
@@ -128,6 +132,10 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     { validators: answerValidators, tokens, rateLimiter: voteRateLimiter, codes, responses, tallyWriter, tallies, receipts, refusals, watch: voteWatch },
     { secret: config.secret, minFillSeconds: config.minFillSeconds, logger },
   );
+  // Answer filters and cross-tabs read the responses as columns in memory, kept current by the votes stored here.
+  const columnStore = new ColumnStore(models, { logger });
+  tallyWriter.onStored((surveyId, stored) => columnStore.addStored(surveyId, stored));
+  const dashboards = new DashboardService(models, tallies, { sortsInMemory: input.database.capabilities.sortsInMemory }, columnStore);
   return {
     ...input,
     health,
@@ -157,7 +165,9 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     accounts,
     audit,
     shareKit: new ShareKit(config.publicUrl),
-    dashboards: new DashboardService(models, tallies, { sortsInMemory: input.database.capabilities.sortsInMemory }),
+    dashboards,
+    columnStore,
+    results: new ResultsService(dashboards, { smallCellMin: config.smallCellMin }),
     exporter: new Exporter(models, { sortsInMemory: input.database.capabilities.sortsInMemory }),
     comparisons: new ComparisonService(models, tallies),
     apiTokens: new ApiTokens(models),

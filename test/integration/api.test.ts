@@ -38,7 +38,7 @@ const api = (path: string, bearer = token) => request(t.app).get(`/api/v1${path}
 describe('API v1', () => {
   it('describes itself in an OpenAPI 3.1 document', () => {
     expect(openapi.openapi).toBe('3.1.0');
-    expect(Object.keys(openapi.paths as object)).toEqual(['/surveys', '/surveys/{bureau}/{survey}', '/surveys/{bureau}/{survey}/results', '/surveys/{bureau}/{survey}/responses', '/surveys/{bureau}/{survey}/responses.csv']);
+    expect(Object.keys(openapi.paths as object)).toEqual(['/surveys', '/surveys/{bureau}/{survey}', '/surveys/{bureau}/{survey}/results', '/surveys/{bureau}/{survey}/crosstab', '/surveys/{bureau}/{survey}/responses', '/surveys/{bureau}/{survey}/responses.csv']);
   });
 
   it('refuses callers without a token or session, and revoked tokens, with a JSON 401', async () => {

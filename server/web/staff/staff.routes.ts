@@ -53,7 +53,7 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.get('/b/:bureau/surveys/:survey/delete', manage, surveys.confirmRemove);
   router.post('/b/:bureau/surveys/:survey/delete', manage, surveys.remove);
 
-  const dashboard = dashboardController({ directory: container.directory, dashboards: container.dashboards, exporter: container.exporter, audit: container.audit, views, i18n, smallCellMin: config.smallCellMin, voteWatch: container.voteWatch });
+  const dashboard = dashboardController({ directory: container.directory, results: container.results, exporter: container.exporter, audit: container.audit, views, i18n, voteWatch: container.voteWatch });
   const heavy = container.heavyRequests;
   const byUser = (res: express.Response) => `user:${staffUser(res).id}`;
   router.get('/b/:bureau/surveys/:survey/results', read, heavy.gate(byUser, passesOverResponses), dashboard.results);
