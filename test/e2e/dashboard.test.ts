@@ -21,7 +21,7 @@ beforeAll(async () => {
   const kinds = ['vehicle-theft', 'burglary', 'fraud', 'pickpocketing'];
   for (let i = 0; i < 40; i += 1) {
     // Every third resident was a victim, of one or two kinds: a multiple-choice column for the cross-tab.
-    const victim = i % 3 === 0 ? { victim: 'yes', 'victim-kind': i % 2 === 0 ? [kinds[i % 4]!, kinds[(i + 1) % 4]!] : [kinds[i % 4]!] } : { victim: 'no' };
+    const victim: SurveyResponse['answers'] = i % 3 === 0 ? { victim: 'yes', 'victim-kind': i % 2 === 0 ? [kinds[i % 4]!, kinds[(i + 1) % 4]!] : [kinds[i % 4]!] } : { victim: 'no' };
     const response: SurveyResponse = {
       _id: new Types.ObjectId(), survey: found.survey._id, bureau: found.bureau._id, submissionId: new Types.ObjectId().toHexString(), receipt: 'R',
       answers: { 'top-concerns': [concerns[i % 5]!, concerns[(i + 1) % 5]!, concerns[(i + 3) % 5]!], district: districts[i % districts.length]!, 'neighbourhood-safety': (i % 5) + 1, ...victim, 'patrol-frequency': 'weekly' },
