@@ -133,7 +133,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     { secret: config.secret, minFillSeconds: config.minFillSeconds, logger },
   );
   // Answer filters and cross-tabs read the responses as columns in memory, kept current by the votes stored here.
-  const columnStore = new ColumnStore(models, { logger });
+  const columnStore = new ColumnStore(models, { logger, maxStaleMs: config.tallyFlushMs });
   tallyWriter.onStored((surveyId, stored) => columnStore.addStored(surveyId, stored));
   const dashboards = new DashboardService(models, tallies, { sortsInMemory: input.database.capabilities.sortsInMemory }, columnStore);
   return {

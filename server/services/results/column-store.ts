@@ -26,6 +26,9 @@ const AHEAD_GRACE_MS = 60_000;
 /** Compacting costs a pass; do it once retired rows are a fifth of the store. */
 const COMPACT_AT = 0.2;
 
+/** Days read again are held as plain objects until swapped in: past this many, read the whole survey instead. */
+const REREAD_MAX_ROWS = 20_000;
+
 const PROJECTION = { answers: 1, day: 1, district: 1, channel: 1 } as const;
 
 interface Entry {
@@ -46,7 +49,7 @@ export class ColumnStore {
 
   constructor(
     private readonly models: Models,
-    private readonly options: { logger?: Logger; maxBytes?: number; now?: () => number } = {},
+    private readonly options: { logger?: Logger; maxBytes?: number; now?: () => number; maxStaleMs?: number } = {},
   ) {}
 
   /** Votes this process has just stored (from the tally writer); ignored for surveys not loaded or still loading. */
@@ -93,16 +96,25 @@ export class ColumnStore {
     return this.options.now?.() ?? Date.now();
   }
 
-  private start(key: string, survey: Pick<Survey, '_id' | 'questions'>, shape: string): Entry {
+  /** Columns of every response of the survey, read in one stream; RangeError past the budget. */
+  private async readAll(survey: Pick<Survey, '_id' | 'questions'>): Promise<SurveyColumns> {
     const columns = new SurveyColumns(survey.questions);
-    const entry: Entry = { columns, shape, built: false, ready: Promise.resolve(), refreshing: null, aheadSince: new Map(), usedAt: this.now() };
+    columns.maxStaleMs = this.options.maxStaleMs ?? 0;
+    for await (const row of this.read({ survey: survey._id })) {
+      columns.add(row);
+      if (columns.bytes > this.maxBytes) throw new RangeError('survey too big for the column store');
+    }
+    return columns;
+  }
+
+  private start(key: string, survey: Pick<Survey, '_id' | 'questions'>, shape: string): Entry {
+    const entry: Entry = { columns: new SurveyColumns(survey.questions), shape, built: false, ready: Promise.resolve(), refreshing: null, aheadSince: new Map(), usedAt: this.now() };
     entry.ready = (async () => {
       try {
         const started = this.now();
-        for await (const row of this.read({ survey: survey._id })) {
-          columns.add(row);
-          if (columns.bytes > this.maxBytes) throw new RangeError('survey too big for the column store');
-        }
+        const columns = await this.readAll(survey);
+        // Votes stored while the stream ran are not in it for sure: the first refresh reads their days again.
+        entry.columns = columns;
         entry.built = true;
         this.options.logger?.info({ survey: key, responses: columns.liveRows, bytes: columns.bytes, ms: this.now() - started }, 'column store built');
         this.evict(key);
@@ -120,7 +132,7 @@ export class ColumnStore {
   }
 
   /** Reads again the days where the tally has more votes than the store, one refresh at a time per survey. */
-  private async refresh(survey: Pick<Survey, '_id'>, entry: Entry, tally: Pick<Tally, 'byDay'>): Promise<void> {
+  private async refresh(survey: Pick<Survey, '_id' | 'questions'>, entry: Entry, tally: Pick<Tally, 'byDay'>): Promise<void> {
     while (entry.refreshing) await entry.refreshing;
     const now = this.now();
     const stale: string[] = [];
@@ -133,7 +145,14 @@ export class ColumnStore {
       } else entry.aheadSince.delete(day);
     }
     if (stale.length === 0) return;
+    const missing = stale.reduce((sum, day) => sum + Math.max(0, (tally.byDay[day] ?? 0) - entry.columns.count(day)), 0);
     entry.refreshing = (async () => {
+      if (missing > REREAD_MAX_ROWS) {
+        // Many votes from elsewhere (a bulk import): read the survey again into new columns, as at the start.
+        entry.columns = await this.readAll(survey);
+        entry.aheadSince.clear();
+        return;
+      }
       const rows: ColumnRow[] = [];
       for await (const row of this.read({ survey: survey._id, day: { $in: stale } })) rows.push(row);
       // Swapped in at once, so no pass sees a day half read.
@@ -144,6 +163,10 @@ export class ColumnStore {
     })();
     try {
       await entry.refreshing;
+    } catch (error) {
+      // Grown past the budget: forget it, and its readers fall back to a pass over the database.
+      if (!(error instanceof RangeError)) throw error;
+      if (this.entries.get(String(survey._id)) === entry) this.entries.delete(String(survey._id));
     } finally {
       entry.refreshing = null;
     }

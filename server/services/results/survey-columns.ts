@@ -4,7 +4,7 @@
  * channel and "still current". An answer filter or a cross-tab is then a pass over these arrays instead of a
  * read of every response from the database (which FerretDB answers by scanning the whole collection).
  *
- * Memory per response: 2 bytes for the day, 2 for the district, 1 for the channel, 1 for "live", and per
+ * Memory per response: 2 bytes each for the day, the district and the channel, 1 for "live", and per
  * question 1 byte ("answered") plus 2 bytes (single value), 4 bytes per 32 options (multiple choice) or 2 bytes
  * per rank position (ranking). The survey of the demo (10 questions) takes about 30 bytes, so 30 MB per
  * million responses, held outside the JavaScript heap (ArrayBuffers), so `npm start`'s heap cap still holds.
@@ -76,6 +76,9 @@ export interface CrossCounts {
   colIds: string[];
 }
 
+/** Passes remembered per survey while its data is unchanged. */
+const MEMO_SIZE = 32;
+
 /** Rows a pass hands back in chunks, so a million-row pass lets votes and other requests run in between. */
 const CHUNK = 131_072;
 
@@ -89,13 +92,20 @@ export class SurveyColumns {
   private live: Uint8Array;
   private day: Uint16Array;
   private district: Uint16Array;
-  private channel: Uint8Array;
+  private channel: Uint16Array;
   readonly days = new Dictionary();
   readonly districts = new Dictionary();
   readonly channels = new Dictionary();
   /** Live rows per day code, to compare with the tally's counts per day. */
   private perDay: number[] = [];
   readonly columns: QuestionColumn[];
+  /** Grows with every change of the rows, so a remembered pass is used only on the data it read. */
+  private version = 0;
+  private memoVersion = 0;
+  private memoAt = 0;
+  /** How long a remembered pass may be used after the rows changed (0: never). */
+  maxStaleMs = 0;
+  private readonly memo = new Map<string, Promise<unknown>>();
 
   constructor(
     readonly questions: readonly Question[],
@@ -105,7 +115,7 @@ export class SurveyColumns {
     this.live = new Uint8Array(initialCapacity);
     this.day = new Uint16Array(initialCapacity);
     this.district = new Uint16Array(initialCapacity);
-    this.channel = new Uint8Array(initialCapacity);
+    this.channel = new Uint16Array(initialCapacity);
     this.columns = questions.map((question) => {
       const words = question.type === 'multiple' ? Math.ceil((question.options.length + 2) / 32) : 0;
       const column: QuestionColumn = { question, values: new Dictionary(), answered: new Uint8Array(initialCapacity), words };
@@ -139,6 +149,7 @@ export class SurveyColumns {
   }
 
   add(row: ColumnRow): void {
+    this.version += 1;
     if (this.size === this.capacity) this.grow(this.capacity * 2);
     const i = this.size;
     this.size += 1;
@@ -171,6 +182,7 @@ export class SurveyColumns {
   retireDays(days: readonly string[]): void {
     const codes = new Set(days.map((day) => this.days.find(day)).filter((code) => code > 0));
     if (codes.size === 0) return;
+    this.version += 1;
     for (let i = 0; i < this.size; i += 1) {
       if (this.live[i] === 1 && codes.has(this.day[i]!)) {
         this.live[i] = 0;
@@ -182,6 +194,7 @@ export class SurveyColumns {
 
   /** Copies the live rows to the front and forgets the rest, when retired rows take too much room. */
   compact(): void {
+    this.version += 1;
     let to = 0;
     for (let from = 0; from < this.size; from += 1) {
       if (this.live[from] !== 1) continue;
@@ -211,140 +224,156 @@ export class SurveyColumns {
   }
 
   /**
-   * Rows that pass the filter, one predicate per filter field built once, handed over in chunks. For a
-   * ranking, an answer filter selects those who ranked the item at any position.
+   * The live rows that pass the filter, as row numbers: one tight loop per filter field over its typed array,
+   * each narrowing the previous selection. For a ranking, an answer filter selects those who ranked the item
+   * at any position.
    */
-  private matcher(filter: DashboardFilter): ((i: number) => boolean) | null {
-    const checks: Array<(i: number) => boolean> = [];
+  async select(filter: DashboardFilter): Promise<Uint32Array> {
+    const size = this.size;
+    const live = this.live;
+    let selected = new Uint32Array(this.liveRows);
+    let n = 0;
+    // The first field narrows from every row in one loop over its own array; the others from that selection.
+    const tests: Array<(i: number) => boolean> = [];
+    if (filter.answer) {
+      const column = this.columns.find((c) => c.question.id === filter.answer!.question);
+      const code = column?.values.find(filter.answer.value) ?? 0;
+      if (!column || code === 0) return new Uint32Array(0);
+      if (column.single) {
+        const values = column.single;
+        for (let start = 0; start < size; start += CHUNK) {
+          if (start > 0) await yieldToOthers();
+          const stop = Math.min(size, start + CHUNK);
+          for (let i = start; i < stop; i += 1) if (values[i] === code && live[i] === 1) selected[n++] = i;
+        }
+      } else {
+        let test: (i: number) => boolean;
+        if (column.bits) {
+          const bits = column.bits;
+          const words = column.words;
+          const word = (code - 1) >>> 5;
+          const mask = 1 << ((code - 1) & 31);
+          test = (i) => (bits[i * words + word]! & mask) !== 0;
+        } else if (column.ranks) {
+          const ranks = column.ranks;
+          test = (i) => {
+            for (const positions of ranks) if (positions[i] === code) return true;
+            return false;
+          };
+        } else return new Uint32Array(0);
+        for (let start = 0; start < size; start += CHUNK) {
+          if (start > 0) await yieldToOthers();
+          const stop = Math.min(size, start + CHUNK);
+          for (let i = start; i < stop; i += 1) if (live[i] === 1 && test(i)) selected[n++] = i;
+        }
+      }
+    } else {
+      for (let start = 0; start < size; start += CHUNK) {
+        if (start > 0) await yieldToOthers();
+        const stop = Math.min(size, start + CHUNK);
+        for (let i = start; i < stop; i += 1) if (live[i] === 1) selected[n++] = i;
+      }
+    }
+    selected = selected.subarray(0, n);
     if (filter.from || filter.to) {
       const allowed = new Uint8Array(this.days.size + 1);
       this.days.ids.forEach((day, index) => {
         if ((!filter.from || day >= filter.from) && (!filter.to || day <= filter.to)) allowed[index + 1] = 1;
       });
-      checks.push((i) => allowed[this.day[i]!] === 1);
+      const days = this.day;
+      tests.push((i) => allowed[days[i]!] === 1);
     }
     if (filter.district) {
       const code = this.districts.find(filter.district);
-      if (code === 0) return null;
-      checks.push((i) => this.district[i] === code);
+      const districts = this.district;
+      tests.push((i) => code !== 0 && districts[i] === code);
     }
     if (filter.channel) {
       const code = this.channels.find(filter.channel);
-      if (code === 0) return null;
-      checks.push((i) => this.channel[i] === code);
+      const channels = this.channel;
+      tests.push((i) => code !== 0 && channels[i] === code);
     }
-    if (filter.answer) {
-      const column = this.columns.find((c) => c.question.id === filter.answer!.question);
-      const code = column?.values.find(filter.answer.value) ?? 0;
-      if (!column || code === 0) return null;
-      if (column.single) {
-        const values = column.single;
-        checks.push((i) => values[i] === code);
-      } else if (column.bits) {
-        const bits = column.bits;
-        const words = column.words;
-        const word = (code - 1) >>> 5;
-        const mask = 1 << ((code - 1) & 31);
-        checks.push((i) => (bits[i * words + word]! & mask) !== 0);
-      } else if (column.ranks) {
-        const ranks = column.ranks;
-        checks.push((i) => ranks.some((positions) => positions[i] === code));
-      } else return null;
-    }
-    return (i) => {
-      if (this.live[i] !== 1) return false;
-      for (const check of checks) if (!check(i)) return false;
-      return true;
-    };
-  }
-
-  /** Calls `visit` with each matching row, yielding to the event loop between chunks. */
-  async scan(filter: DashboardFilter, visit: (i: number) => void): Promise<void> {
-    const matches = this.matcher(filter);
-    if (!matches) return;
-    const end = this.size;
-    for (let start = 0; start < end; start += CHUNK) {
-      if (start > 0) await yieldToOthers();
-      const stop = Math.min(end, start + CHUNK, this.size);
-      for (let i = start; i < stop; i += 1) if (matches(i)) visit(i);
-    }
-  }
-
-  /** The counters of the rows matching the filter, in the shape of a tally. */
-  async counts(filter: DashboardFilter): Promise<ColumnCounts> {
-    const byDay = new Float64Array(this.days.size + 1);
-    const byDistrict = new Float64Array(this.districts.size + 1);
-    const byChannel = new Float64Array(this.channels.size + 1);
-    // Codes seen later than this pass started are left out of it: the arrays are sized once here.
-    const sums = this.columns.map((column) => ({
-      column,
-      answered: 0,
-      options: new Float64Array(column.values.size + 1),
-      ranks: column.ranks ? column.ranks.map(() => new Float64Array(column.values.size + 1)) : [],
-    }));
-    let total = 0;
-    await this.scan(filter, (i) => {
-      total += 1;
-      byDay[this.day[i]!]! += 1;
-      byDistrict[this.district[i]!]! += 1;
-      byChannel[this.channel[i]!]! += 1;
-      for (const sum of sums) {
-        const column = sum.column;
-        if (column.answered[i] !== 1) continue;
-        sum.answered += 1;
-        if (column.single) {
-          const code = column.single[i]!;
-          if (code < sum.options.length) sum.options[code]! += 1;
-        } else if (column.bits) {
-          for (let w = 0; w < column.words; w += 1) {
-            let word: number = column.bits[i * column.words + w]!;
-            while (word !== 0) {
-              const bit: number = 31 - Math.clz32(word & -word);
-              const code = w * 32 + bit + 1;
-              if (code < sum.options.length) sum.options[code]! += 1;
-              word &= word - 1;
-            }
-          }
-        } else if (column.ranks) {
-          for (let p = 0; p < column.ranks.length; p += 1) {
-            const code = column.ranks[p]![i]!;
-            if (code === 0 || code >= sum.options.length) continue;
-            sum.options[code]! += 1;
-            sum.ranks[p]![code]! += 1;
-          }
-        }
+    for (const test of tests) {
+      let m = 0;
+      for (let k = 0; k < selected.length; k += 1) {
+        const i = selected[k]!;
+        if (test(i)) selected[m++] = i;
       }
-    });
+      selected = selected.subarray(0, m);
+    }
+    return selected;
+  }
+
+  /** Counts of `codes` over the selected rows, in one tight loop. */
+  private static tally(codes: Uint16Array, selected: Uint32Array, size: number): Float64Array {
+    const counts = new Float64Array(size);
+    for (let k = 0; k < selected.length; k += 1) {
+      const code = codes[selected[k]!]!;
+      if (code < size) counts[code]! += 1;
+    }
+    return counts;
+  }
+
+  /** The counters of the rows matching the filter, in the shape of a tally; one loop per column. */
+  async counts(filter: DashboardFilter): Promise<ColumnCounts> {
+    return this.remember(`counts ${JSON.stringify(filter)}`, () => this.countAll(filter));
+  }
+
+  private async countAll(filter: DashboardFilter): Promise<ColumnCounts> {
+    const selected = await this.select(filter);
+    const byDay = SurveyColumns.tally(this.day, selected, this.days.size + 1);
+    const byDistrict = SurveyColumns.tally(this.district, selected, this.districts.size + 1);
+    const byChannel = SurveyColumns.tally(this.channel, selected, this.channels.size + 1);
     const named = (values: Float64Array, dictionary: Dictionary) => {
       const map = new Map<string, number>();
       dictionary.ids.forEach((id, index) => {
-        if (values[index + 1]! > 0) map.set(id, values[index + 1]!);
+        if ((values[index + 1] ?? 0) > 0) map.set(id, values[index + 1]!);
       });
       return map;
     };
     const questions = new Map<string, { answered: number; options: Map<string, number>; ranks: Map<string, Map<number, number>> }>();
-    for (const sum of sums) {
+    for (const column of this.columns) {
+      await yieldToOthers();
+      // Codes seen later than this pass started are left out of it: the arrays are sized once here.
+      const width = column.values.size + 1;
+      let answered = 0;
+      let options: Float64Array = new Float64Array(width);
       const ranks = new Map<string, Map<number, number>>();
-      sum.ranks.forEach((atRank, p) => {
-        sum.column.values.ids.forEach((id, index) => {
-          const count = atRank[index + 1] ?? 0;
-          if (count > 0) (ranks.get(id) ?? ranks.set(id, new Map()).get(id)!).set(p + 1, count);
-        });
-      });
-      if (sum.answered > 0) questions.set(sum.column.question.id, { answered: sum.answered, options: named(sum.options, sum.column.values), ranks });
+      if (column.single) {
+        options = SurveyColumns.tally(column.single, selected, width);
+        for (let code = 1; code < width; code += 1) answered += options[code]!;
+      } else {
+        const flags = column.answered;
+        for (let k = 0; k < selected.length; k += 1) answered += flags[selected[k]!]!;
+        if (column.bits) {
+          const bits = column.bits;
+          const words = column.words;
+          for (let k = 0; k < selected.length; k += 1) {
+            const at = selected[k]! * words;
+            for (let w = 0; w < words; w += 1) {
+              let word: number = bits[at + w]!;
+              while (word !== 0) {
+                const code: number = w * 32 + (31 - Math.clz32(word & -word)) + 1;
+                if (code < width) options[code]! += 1;
+                word &= word - 1;
+              }
+            }
+          }
+        } else if (column.ranks) {
+          column.ranks.forEach((positions, p) => {
+            const atRank = SurveyColumns.tally(positions, selected, width);
+            column.values.ids.forEach((id, index) => {
+              const count = atRank[index + 1]!;
+              if (count === 0) return;
+              options[index + 1]! += count;
+              (ranks.get(id) ?? ranks.set(id, new Map()).get(id)!).set(p + 1, count);
+            });
+          });
+        }
+      }
+      if (answered > 0) questions.set(column.question.id, { answered, options: named(options, column.values), ranks });
     }
-    return { total, byDay: named(byDay, this.days), byDistrict: named(byDistrict, this.districts), byChannel: named(byChannel, this.channels), questions };
-  }
-
-  /**
-   * The categories a row falls in for a question, as codes into the question's values: the chosen value,
-   * each chosen option, or a ranking's item at `rankPosition` (0 = first choice) or at any position (−1).
-   * Written into `into`; returns how many.
-   */
-  categoriesOf(questionId: string, i: number, into: Uint16Array, rankPosition = 0): number {
-    const column = this.columns.find((c) => c.question.id === questionId);
-    if (!column || column.answered[i] !== 1) return 0;
-    return categoriesOfColumn(column, i, into, rankPosition);
+    return { total: selected.length, byDay: named(byDay, this.days), byDistrict: named(byDistrict, this.districts), byChannel: named(byChannel, this.channels), questions };
   }
 
   /**
@@ -355,9 +384,14 @@ export class SurveyColumns {
    * column, the sum and sum of squares of its values per row, for means.
    */
   async crossCounts(filter: DashboardFilter, rowsId: string, colsId: string, rankPosition: { rows: number; cols: number }): Promise<CrossCounts | null> {
+    return this.remember(`cross ${rowsId} ${colsId} ${rankPosition.rows} ${rankPosition.cols} ${JSON.stringify(filter)}`, () => this.crossAll(filter, rowsId, colsId, rankPosition));
+  }
+
+  private async crossAll(filter: DashboardFilter, rowsId: string, colsId: string, rankPosition: { rows: number; cols: number }): Promise<CrossCounts | null> {
     const rows = this.column(rowsId);
     const cols = this.column(colsId);
     if (!rows || !cols) return null;
+    const selected = await this.select(filter);
     const width = cols.values.size + 1;
     const height = rows.values.size + 1;
     const cells = new Float64Array(height * width);
@@ -365,50 +399,101 @@ export class SurveyColumns {
     const colBase = new Float64Array(width);
     const sums = new Float64Array(height);
     const squares = new Float64Array(height);
-    const ratingValue = cols.question.type === 'rating' ? cols.values.ids.map(Number) : null;
-    const rowCats = new Uint16Array(Math.max(64, (rows.words || 1) * 32 + 1));
-    const colCats = new Uint16Array(Math.max(64, (cols.words || 1) * 32 + 1));
+    const ratingValue = cols.question.type === 'rating' ? [0, ...cols.values.ids.map(Number)] : null;
+    // One code per respondent (single answers, a ranking at one position): the common case, a tight loop.
+    const oneCode = (column: QuestionColumn, position: number) => column.single ?? (column.ranks && position >= 0 ? column.ranks[position] ?? null : null);
+    const rowCodes = oneCode(rows, rankPosition.rows);
+    const colCodes = oneCode(cols, rankPosition.cols);
     let total = 0;
-    await this.scan(filter, (i) => {
-      if (rows.answered[i] !== 1 || cols.answered[i] !== 1) return;
-      const nr = categoriesOfColumn(rows, i, rowCats, rankPosition.rows);
-      const nc = categoriesOfColumn(cols, i, colCats, rankPosition.cols);
-      if (nr === 0 || nc === 0) return;
-      total += 1;
-      for (let b = 0; b < nc; b += 1) if (colCats[b]! < width) colBase[colCats[b]!]! += 1;
-      for (let a = 0; a < nr; a += 1) {
-        const r = rowCats[a]!;
-        if (r >= height) continue;
+    if (rowCodes && colCodes) {
+      for (let k = 0; k < selected.length; k += 1) {
+        const i = selected[k]!;
+        const r = rowCodes[i]!;
+        const c = colCodes[i]!;
+        if (r === 0 || c === 0 || r >= height || c >= width) continue;
+        total += 1;
         rowBase[r]! += 1;
+        colBase[c]! += 1;
+        cells[r * width + c]! += 1;
         if (ratingValue) {
-          const value = ratingValue[colCats[0]! - 1]!;
+          const value = ratingValue[c]!;
           sums[r]! += value;
           squares[r]! += value * value;
         }
-        for (let b = 0; b < nc; b += 1) if (colCats[b]! < width) cells[r * width + colCats[b]!]! += 1;
       }
-    });
+    } else {
+      const rowCats = new Uint16Array(Math.max(64, rows.words * 32 + 1));
+      const colCats = new Uint16Array(Math.max(64, cols.words * 32 + 1));
+      for (let k = 0; k < selected.length; k += 1) {
+        if ((k & (CHUNK - 1)) === 0 && k > 0) await yieldToOthers();
+        const i = selected[k]!;
+        if (rows.answered[i] !== 1 || cols.answered[i] !== 1) continue;
+        const nr = categoriesOfColumn(rows, i, rowCats, rankPosition.rows);
+        const nc = categoriesOfColumn(cols, i, colCats, rankPosition.cols);
+        if (nr === 0 || nc === 0) continue;
+        total += 1;
+        for (let b = 0; b < nc; b += 1) if (colCats[b]! < width) colBase[colCats[b]!]! += 1;
+        for (let a = 0; a < nr; a += 1) {
+          const r = rowCats[a]!;
+          if (r >= height) continue;
+          rowBase[r]! += 1;
+          if (ratingValue) {
+            const value = ratingValue[colCats[0]!]!;
+            sums[r]! += value;
+            squares[r]! += value * value;
+          }
+          for (let b = 0; b < nc; b += 1) if (colCats[b]! < width) cells[r * width + colCats[b]!]! += 1;
+        }
+      }
+    }
     const rowIds = rows.values.ids.slice(0, height - 1);
     const colIds = cols.values.ids.slice(0, width - 1);
-    const count = (r: string, c: string) => {
-      const a = rowIds.indexOf(r);
-      const b = colIds.indexOf(c);
-      return a < 0 || b < 0 ? 0 : cells[(a + 1) * width + b + 1]!;
-    };
-    const at = (array: Float64Array, ids: string[], id: string) => {
-      const a = ids.indexOf(id);
-      return a < 0 ? 0 : array[a + 1]!;
+    const rowIndex = new Map(rowIds.map((id, index) => [id, index + 1]));
+    const colIndex = new Map(colIds.map((id, index) => [id, index + 1]));
+    const at = (array: Float64Array, index: Map<string, number>, id: string) => {
+      const a = index.get(id);
+      return a === undefined ? 0 : array[a]!;
     };
     return {
       total,
-      count,
-      rowBase: (r) => at(rowBase, rowIds, r),
-      colBase: (c) => at(colBase, colIds, c),
-      ratingSum: (r) => at(sums, rowIds, r),
-      ratingSquares: (r) => at(squares, rowIds, r),
+      count: (r, c) => {
+        const a = rowIndex.get(r);
+        const b = colIndex.get(c);
+        return a === undefined || b === undefined ? 0 : cells[a * width + b]!;
+      },
+      rowBase: (r) => at(rowBase, rowIndex, r),
+      colBase: (c) => at(colBase, colIndex, c),
+      ratingSum: (r) => at(sums, rowIndex, r),
+      ratingSquares: (r) => at(squares, rowIndex, r),
       rowIds,
       colIds,
     };
+  }
+
+  /**
+   * The answer of a pass while the data it read has not changed (`version`), shared by the requests that ask
+   * for it at the same time: ten planners opening the same view cost one pass, not ten.
+   */
+  private remember<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    // New votes make remembered passes stale, but no staler than the tally itself may be (its flush interval):
+    // while residents vote, a view planners keep reloading costs one pass per interval, not one per request.
+    const now = Date.now();
+    if (this.memoVersion !== this.version && now - this.memoAt >= this.maxStaleMs) {
+      this.memo.clear();
+      this.memoVersion = this.version;
+      this.memoAt = now;
+    }
+    let found = this.memo.get(key) as Promise<T> | undefined;
+    if (!found) {
+      found = compute();
+      const version = this.version;
+      found.catch(() => {
+        if (this.memoVersion === version) this.memo.delete(key);
+      });
+      if (this.memo.size >= MEMO_SIZE) this.memo.delete(this.memo.keys().next().value!);
+      this.memo.set(key, found);
+    }
+    return found;
   }
 
   column(questionId: string): QuestionColumn | undefined {

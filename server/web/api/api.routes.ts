@@ -124,7 +124,7 @@ export function apiRoutes(container: Container, session: RequestHandler[]): Rout
     const c = caller(res);
     return c.kind === 'staff' ? `user:${c.user.id}` : `token:${String(c.bureau)}`;
   };
-  router.get('/surveys/:bureau/:survey/results', container.heavyRequests.gate(who, passesOverResponses), async (req, res) => {
+  router.get('/surveys/:bureau/:survey/results', container.heavyRequests.gate(who, passesOverResponses, { queue: true }), async (req, res) => {
     const { bureau, survey } = await loadSurvey(req, res);
     const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
     const results = await container.results.results({ survey, bureau, filter, view: 'api' });
@@ -133,7 +133,7 @@ export function apiRoutes(container: Container, session: RequestHandler[]): Rout
     res.json({ survey: survey.slug, total: results.total, filter, smallCellProtected: results.smallCell, smallCellThreshold: results.smallCellThreshold, byDay: results.byDay, byDistrict: results.byDistrict, byChannel: results.byChannel, questions: results.questions.map(plainResult), integrity });
   });
 
-  router.get('/surveys/:bureau/:survey/crosstab', container.heavyRequests.gate(who), async (req, res) => {
+  router.get('/surveys/:bureau/:survey/crosstab', container.heavyRequests.gate(who, () => true, { queue: true }), async (req, res) => {
     const { bureau, survey } = await loadSurvey(req, res);
     const query = req.query as Record<string, unknown>;
     const filter = readFilter(query, survey.questions, bureau, ['rows', 'cols', 'rank']);
