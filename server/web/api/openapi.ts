@@ -68,6 +68,11 @@ export function openApiDocument(publicUrl: string) {
             id: { type: 'string' },
             type: { type: 'string' },
             answered: { type: 'integer' },
+            base: {
+              type: 'object',
+              description: 'What the shares are of: the n respondents who answered the question; counted says what each adds (one answer, each option chosen, a first choice, a rating). protected: fewer than the small-cell minimum, shares and means are null.',
+              properties: { n: { type: 'integer' }, of: { type: 'string', const: 'respondents' }, counted: { type: 'string', enum: ['one-answer', 'each-option-chosen', 'first-choice', 'rating', 'text'] }, protected: { type: 'boolean' } },
+            },
             rows: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, count: { type: 'integer' }, share: { type: ['number', 'null'] } } } },
             items: { type: 'array', description: 'Ranking items, sorted by Borda score.', items: { type: 'object', properties: { id: { type: 'string' }, firstChoice: { type: 'integer' }, firstChoiceShare: { type: ['number', 'null'] }, bordaScore: { type: 'number' }, bordaMean: { type: ['number', 'null'] }, mentions: { type: 'integer' } } } },
             mean: { type: ['object', 'null'], properties: { n: { type: 'integer' }, mean: { type: 'number' }, sd: { type: ['number', 'null'] }, low: { type: ['number', 'null'] }, high: { type: ['number', 'null'] } } },
