@@ -57,7 +57,7 @@ export function createApp(container: Container): Express {
   app.get('/b/:bureau/s/:survey', survey.show);
   app.post('/b/:bureau/s/:survey', formBody, survey.vote);
   app.get('/b/:bureau/s/:survey/thanks/:receipt', survey.thanks);
-  app.get('/b/:bureau/s/:survey/results', publicResultsController({ directory: container.directory, tallies: container.tallies, views, i18n, smallCellMin: config.smallCellMin }));
+  app.get('/b/:bureau/s/:survey/results', publicResultsController({ directory: container.directory, results: container.results, views, i18n }));
   app.get('/b/:bureau/accountability', accountabilityController({ directory: container.directory, accountability: container.accountability, views, i18n, smallCellMin: config.smallCellMin }));
   const shareLinks = shareLinksController({ models: container.models, directory: container.directory, views, i18n });
   app.get('/s/:code', shareLinks.shortLink);

@@ -23,6 +23,8 @@ import { BureauService } from './services/bureaus/bureau.service.js';
 import { DashboardService } from './services/dashboards/dashboard.service.js';
 import { ComparisonService } from './services/dashboards/comparison.service.js';
 import { Exporter } from './services/dashboards/exports.js';
+import { ColumnStore } from './services/results/column-store.js';
+import { ResultsService } from './services/results/results.service.js';
 import { DemoSeeder } from './services/demo/demo-seeder.js';
 import { AnswerValidatorCache } from './services/surveys/answer-validator.js';
 import { SurveyDefinitionValidator } from './services/surveys/survey-definition-validator.js';
@@ -82,6 +84,8 @@ export interface Container {
   editor: SurveyEditor;
   shareKit: ShareKit;
   dashboards: DashboardService;
+  columnStore: ColumnStore;
+  results: ResultsService;
   exporter: Exporter;
   comparisons: ComparisonService;
   apiTokens: ApiTokens;
@@ -142,6 +146,10 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
   );
   const adviceRateLimiter = new VoteRateLimiter({ limit: config.voteRateLimit, windowSeconds: config.voteRateWindowSeconds });
   const concerns = new ConcernsService(models, { secret: config.secret, vocabulary: parts.concernVocabulary, logger });
+  // Answer filters and cross-tabs read the responses as columns in memory, kept current by the votes stored here.
+  const columnStore = new ColumnStore(models, { logger, maxStaleMs: config.tallyFlushMs });
+  tallyWriter.onStored((surveyId, stored) => columnStore.addStored(surveyId, stored));
+  const dashboards = new DashboardService(models, tallies, { sortsInMemory: input.database.capabilities.sortsInMemory }, columnStore);
   return {
     ...input,
     adviceRateLimiter,
@@ -176,7 +184,9 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     accounts,
     audit,
     shareKit: new ShareKit(config.publicUrl),
-    dashboards: new DashboardService(models, tallies, { sortsInMemory: input.database.capabilities.sortsInMemory }),
+    dashboards,
+    columnStore,
+    results: new ResultsService(dashboards, { smallCellMin: config.smallCellMin }),
     exporter: new Exporter(models, { sortsInMemory: input.database.capabilities.sortsInMemory }),
     comparisons: new ComparisonService(models, tallies),
     apiTokens: new ApiTokens(models),

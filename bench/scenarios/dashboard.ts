@@ -1,12 +1,16 @@
 /**
  * A manager's results dashboard as one survey grows (to a million responses by default): unfiltered (from the
- * survey's tally) and filtered by district and dates (from its day slices), each at the largest size next to
- * the same page at the smallest. Responses are generated straight into the database (bench/generate-responses.ts).
+ * survey's tally), filtered by district and dates (from its day slices), filtered by an answer and a cross-tab
+ * of district × a multiple-choice question (from the column store), each at the largest size next to the same
+ * page at the smallest. Then voting on that survey alone and while 10 analysts reload those two views.
+ * Responses are generated straight into the database (bench/generate-responses.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { DatabaseHealth } from '../../server/db/database-health.js';
 import { createLogger } from '../../server/logging/logger.js';
+import type { Bureau } from '../../server/models/bureau.model.js';
 import type { SurveyResponse } from '../../server/models/response.model.js';
+import type { Survey } from '../../server/models/survey.model.js';
 import { AccountService } from '../../server/services/accounts/account.service.js';
 import { AuditLog } from '../../server/services/audit/audit-log.js';
 import { KnownDevices } from '../../server/services/accounts/known-devices.js';
@@ -21,6 +25,8 @@ import { findTarget, type BenchContext } from '../lib/bench-context.js';
 import { median, ratios, type Figure, type Measurement } from '../lib/figures.js';
 import { BENCH_SECRET } from '../lib/minyi-process.js';
 import { runAutocannon } from '../lib/run-autocannon.js';
+import { FormTokens } from '../../server/services/voting/form-token.js';
+import { VoteRequests } from '../lib/vote-requests.js';
 import { signIn } from '../lib/staff-sign-in.js';
 import { measurement, trouble } from './survey-page.js';
 
@@ -77,13 +83,18 @@ export async function measureDashboard(ctx: BenchContext): Promise<Figure[]> {
   const [from, to] = [factory.days[FILTER_DAYS[0]]!, factory.days[FILTER_DAYS[1]]!];
   const unfilteredPath = `/staff/b/${bureau.slug}/surveys/${survey.slug}/results`;
   const filteredPath = `${unfilteredPath}?district=${district}&from=${from}&to=${to}`;
+  // "Which district worries most, among residents who were victims": an answer filter, then a cross-tab.
+  const answerPath = `${unfilteredPath}?answer=victim:yes`;
+  const crossPath = `${unfilteredPath}?rows=district&cols=victim-kind`;
   let expectedFiltered = await shownTotal(`${url}${filteredPath}`, cookie);
   let stored = await shownTotal(`${url}${unfilteredPath}`, cookie);
   const countFiltered = (response: SurveyResponse) => {
     if (response.district === district && response.day >= from && response.day <= to) expectedFiltered += 1;
   };
 
-  const bySize = new Map<number, { unfiltered: Measurement[]; filtered: Measurement[]; problems: string[] }>();
+  const VIEWS = [['unfiltered', unfilteredPath], ['filtered', filteredPath], ['answer', answerPath], ['crosstab', crossPath]] as const;
+  type View = (typeof VIEWS)[number][0];
+  const bySize = new Map<number, Record<View, Measurement[]> & { problems: string[] }>();
   for (const [index, size] of sizes.entries()) {
     ctx.log(`dashboard at ${size.toLocaleString('en')} responses: adding ${(size - stored).toLocaleString('en')}...`);
     await generateResponses(models, tallies, factory, { survey, bureau }, { count: size - stored, onResponse: countFiltered, log: (line) => ctx.log(`  ${line}`) });
@@ -98,12 +109,16 @@ export async function measureDashboard(ctx: BenchContext): Promise<Figure[]> {
       if (verified.differences.length > 0) throw new Error(`TallyVerifier: ${verified.differences.length} counters differ from a recount`);
       ctx.log(`  the tally and day slices equal a recount of the ${verified.responses.toLocaleString('en')} responses`);
     }
-    const result = { unfiltered: [] as Measurement[], filtered: [] as Measurement[], problems: [] as string[] };
-    for (const path of [unfilteredPath, filteredPath]) {
+    const result = { unfiltered: [] as Measurement[], filtered: [] as Measurement[], answer: [] as Measurement[], crosstab: [] as Measurement[], problems: [] as string[] };
+    // The first answer filter builds the survey's column store (one read of every response): timed apart.
+    const built = performance.now();
+    await shownTotal(`${url}${answerPath}`, cookie);
+    ctx.log(`  first answer-filtered page (column store built): ${((performance.now() - built) / 1000).toFixed(1)} s`);
+    for (const [, path] of VIEWS) {
       await runAutocannon({ url, request: { method: 'GET', path, headers: { cookie, accept: 'text/html' } }, expectStatus: 200, connections: CONNECTIONS, amount: CONNECTIONS * 5 });
     }
     for (let round = 1; round <= rounds; round += 1) {
-      for (const [name, path] of [['unfiltered', unfilteredPath], ['filtered', filteredPath]] as const) {
+      for (const [name, path] of VIEWS) {
         const summary = await runAutocannon({ url, request: { method: 'GET', path, headers: { cookie, accept: 'text/html' } }, expectStatus: 200, connections: CONNECTIONS, duration });
         result[name].push(measurement(summary));
         result.problems.push(...trouble(`${name} at ${size} round ${round}`, summary));
@@ -122,5 +137,47 @@ export async function measureDashboard(ctx: BenchContext): Promise<Figure[]> {
   const filtered: Figure = { name: `dashboard, district + dates, ${label(sizes.at(-1)!)}`, unit: 'req/s', minyi: large.filtered, baseline: { label: `same page, ${label(sizes[0]!)}`, rounds: small.filtered } };
   filtered.goal = { text: 'p99 < 1,000 ms', met: problems.length === 0 && median(large.filtered.map((m) => m.p99)) < 1000 };
   filtered.note = `${CONNECTIONS} connections; district ${district}, ${from} … ${to}: ${expectedFiltered.toLocaleString('en')} responses${problems.length > 0 ? `; ${problems.join('; ')}` : ''}`;
-  return [unfiltered, filtered];
+  const p99 = (rounds: Measurement[]) => median(rounds.map((m) => m.p99));
+  const analysis = (view: 'answer' | 'crosstab', title: string): Figure => {
+    const figure: Figure = { name: `dashboard, ${title}, ${label(sizes.at(-1)!)}`, unit: 'req/s', minyi: large[view], baseline: { label: `same page, ${label(sizes[0]!)}`, rounds: small[view] } };
+    const ratio = p99(large[view]) / p99(small[view]);
+    figure.goal = { text: 'p99 < 300 ms and ≤ 1.5× the smaller survey\'s p99', met: problems.length === 0 && p99(large[view]) < 300 && ratio <= 1.5 };
+    figure.note = `${CONNECTIONS} connections; p99 ${p99(large[view])} ms against ${p99(small[view])} ms: ${ratio.toFixed(2)}×`;
+    return figure;
+  };
+  const figures = [unfiltered, filtered, analysis('answer', 'answer filter victim:yes'), analysis('crosstab', 'cross-tab district × victim kind')];
+  figures.push(await measureVotingDuringAnalysis(ctx, { survey, bureau, cookie: await signIn(url, email, password), paths: [answerPath, crossPath], size: sizes.at(-1)! }));
+  return figures;
+}
+
+/** Analysts reading the column store must not slow voting: votes/s on the big survey alone, then with 10 analysts. */
+async function measureVotingDuringAnalysis(ctx: BenchContext, input: { survey: Survey; bureau: Bureau; cookie: string; paths: string[]; size: number }): Promise<Figure> {
+  const { rounds, duration, connections } = ctx.options;
+  const url = ctx.minyi().url;
+  const tokens = new FormTokens(BENCH_SECRET);
+  const votes = new VoteRequests(tokens, { path: `/b/${input.bureau.slug}/s/${input.survey.slug}`, surveyId: String(input.survey._id), questions: input.survey.questions, districtIds: input.bureau.districts.map((d) => d.id) });
+  const alone: Measurement[] = [];
+  const during: Measurement[] = [];
+  const analysts: number[] = [];
+  const problems: string[] = [];
+  ctx.log(`voting during analysis: ${rounds} rounds of ${duration} s voting alone, then with 10 analysts (${input.paths.join(', ')})`);
+  await runAutocannon({ url, request: votes.request(), expectStatus: 303, connections, amount: connections * 10 });
+  for (let round = 1; round <= rounds; round += 1) {
+    const solo = await runAutocannon({ url, request: votes.request(), expectStatus: 303, connections, duration });
+    alone.push(measurement(solo));
+    problems.push(...trouble(`voting alone round ${round}`, solo));
+    const reading = input.paths.map((path) => runAutocannon({ url, request: { method: 'GET', path, headers: { cookie: input.cookie, accept: 'text/html' } }, expectStatus: 200, connections: 10 / input.paths.length, duration: duration + 2 }));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const together = await runAutocannon({ url, request: votes.request(), expectStatus: 303, connections, duration });
+    during.push(measurement(together));
+    problems.push(...trouble(`voting with analysts round ${round}`, together));
+    const read = await Promise.all(reading);
+    analysts.push(read.reduce((sum, r) => sum + r.requestsPerSecond, 0));
+    for (const r of read) problems.push(...trouble(`analysts round ${round}`, r));
+    ctx.log(`  round ${round}: alone ${solo.requestsPerSecond.toFixed(0)} votes/s p99 ${solo.latency.p99} ms · with analysts ${together.requestsPerSecond.toFixed(0)} votes/s p99 ${together.latency.p99} ms, analysts ${analysts.at(-1)!.toFixed(0)} pages/s (p99 ${read.map((r) => r.latency.p99).join(' / ')} ms)`);
+  }
+  const figure: Figure = { name: `vote POST during 10 analysts, ${input.size.toLocaleString('en')}-response survey`, unit: 'votes/s', minyi: during, baseline: { label: 'voting alone', rounds: alone } };
+  figure.goal = { text: '≥ 0.80× voting alone', met: problems.length === 0 && median(ratios(figure)) >= 0.8 };
+  figure.note = `${connections} voting connections; analysts read ${median(analysts).toFixed(0)} pages/s${problems.length > 0 ? `; ${problems.join('; ')}` : ''}`;
+  return figure;
 }

@@ -1,4 +1,6 @@
 /** The results dashboard in Chromium: charts drawn from the tables, and tables that agree with the API. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser } from 'playwright-core';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,10 +18,13 @@ beforeAll(async () => {
   const found = (await container.directory.find('huzhou-police', 'top-public-security-concerns'))!;
   const concerns = ['vehicle-theft', 'courtyard-burglary', 'telecom-fraud', 'traffic-safety', 'drugs'];
   const districts = found.bureau.districts.map((d) => d.id);
+  const kinds = ['vehicle-theft', 'burglary', 'fraud', 'pickpocketing'];
   for (let i = 0; i < 40; i += 1) {
+    // Every third resident was a victim, of one or two kinds: a multiple-choice column for the cross-tab.
+    const victim: SurveyResponse['answers'] = i % 3 === 0 ? { victim: 'yes', 'victim-kind': i % 2 === 0 ? [kinds[i % 4]!, kinds[(i + 1) % 4]!] : [kinds[i % 4]!] } : { victim: 'no' };
     const response: SurveyResponse = {
       _id: new Types.ObjectId(), survey: found.survey._id, bureau: found.bureau._id, submissionId: new Types.ObjectId().toHexString(), receipt: 'R',
-      answers: { 'top-concerns': [concerns[i % 5]!, concerns[(i + 1) % 5]!, concerns[(i + 3) % 5]!], district: districts[i % districts.length]!, 'neighbourhood-safety': (i % 5) + 1, victim: 'no', 'patrol-frequency': 'weekly' },
+      answers: { 'top-concerns': [concerns[i % 5]!, concerns[(i + 1) % 5]!, concerns[(i + 3) % 5]!], district: districts[i % districts.length]!, 'neighbourhood-safety': (i % 5) + 1, ...victim, 'patrol-frequency': 'weekly' },
       otherText: {}, submittedAt: new Date(), day: `2026-11-${String(1 + (i % 9)).padStart(2, '0')}`, district: districts[i % districts.length]!, channel: 'web', locale: 'zh-CN', clientHash: null,
     };
     await container.responses.store(found.survey, response);
@@ -78,6 +83,49 @@ describe('results dashboard in a browser', () => {
     expect(firstChoices.map((text) => Number(text.split(' ')[0]))).toEqual(ranking.items.map((i: { firstChoice: number }) => i.firstChoice));
 
     await page.screenshot({ path: screenshotPath('dashboard'), fullPage: true });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('opens the cross-tab of district × a multiple-choice question with the numbers of the API', async () => {
+    // bypassCSP: axe is injected as an inline script.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', bypassCSP: true });
+    const page = await context.newPage();
+    const problems = watchForProblems(page);
+    await signInInBrowser(page, minyi.baseUrl, 'analyst@huzhou.test', STAFF_PASSWORD);
+    await page.goto(`${minyi.baseUrl}${RESULTS}?lang=en`);
+    // The form starts on two different questions; choose district × victim kind and show it.
+    expect(await page.locator('#x-rows').inputValue()).not.toBe(await page.locator('#x-cols').inputValue());
+    await page.locator('#x-rows').selectOption('district');
+    await page.locator('#x-cols').selectOption('victim-kind');
+    await Promise.all([page.waitForURL(/rows=district/), page.locator('#x-rank').locator('xpath=following-sibling::button').click()]);
+    const table = page.locator('#crosstab-table');
+    await expect.poll(() => table.count()).toBe(1);
+    const shown = await table.locator('tbody tr').evaluateAll((rows) =>
+      rows.map((row) => ({
+        row: row.getAttribute('data-row'),
+        base: Number(row.querySelector('[data-base]')!.getAttribute('data-base')),
+        cells: Array.from(row.querySelectorAll('td[data-col]')).map((cell) => ({ col: cell.getAttribute('data-col'), n: Number(cell.getAttribute('data-n')), share: cell.querySelector('.meta')!.textContent })),
+      })),
+    );
+    const api = await (await page.request.get(`${minyi.baseUrl}/api/v1/surveys/huzhou-police/top-public-security-concerns/crosstab?rows=district&cols=victim-kind`)).json();
+    const percent = (share: number | null) => (share === null ? '—' : `${(Math.round(share * 1000) / 10).toFixed(1)}%`);
+    expect(shown).toEqual(api.cells.map((line: { row: string; base: number; cells: Array<{ col: string; n: number; rowShare: number | null }> }) => ({
+      row: line.row,
+      base: line.base,
+      cells: line.cells.map((cell) => ({ col: cell.col, n: cell.n, share: percent(cell.rowShare) })),
+    })));
+    // Something to compare: victims in several districts, and a multiple-choice base of respondents, not selections.
+    expect(api.total).toBeGreaterThanOrEqual(14);
+    expect(shown.filter((line) => line.base > 0).length).toBeGreaterThan(1);
+    for (const line of api.cells) {
+      const selections = line.cells.reduce((sum: number, cell: { n: number }) => sum + cell.n, 0);
+      expect(selections).toBeGreaterThanOrEqual(line.base);
+    }
+    // axe on the table: no empty corner header, nothing else either.
+    await page.addScriptTag({ content: readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8') });
+    const axe = await page.evaluate(() => (window as unknown as { axe: { run(context: string, options: object): Promise<{ violations: Array<{ id: string }> }> } }).axe.run('#crosstab-table', { resultTypes: ['violations'] }));
+    expect(axe.violations.map((v) => v.id)).toEqual([]);
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -38,7 +38,7 @@ const api = (path: string, bearer = token) => request(t.app).get(`/api/v1${path}
 describe('API v1', () => {
   it('describes itself in an OpenAPI 3.1 document', () => {
     expect(openapi.openapi).toBe('3.1.0');
-    expect(Object.keys(openapi.paths as object)).toEqual(expect.arrayContaining(['/surveys', '/surveys/{bureau}/{survey}', '/surveys/{bureau}/{survey}/results', '/surveys/{bureau}/{survey}/responses', '/surveys/{bureau}/{survey}/responses.csv', '/bureaus/{bureau}/advice']));
+    expect(Object.keys(openapi.paths as object)).toEqual(expect.arrayContaining(['/surveys', '/surveys/{bureau}/{survey}', '/surveys/{bureau}/{survey}/results', '/surveys/{bureau}/{survey}/crosstab', '/surveys/{bureau}/{survey}/responses', '/surveys/{bureau}/{survey}/responses.csv', '/bureaus/{bureau}/advice']));
   });
 
   it('refuses callers without a token or session, and revoked tokens, with a JSON 401', async () => {
@@ -67,6 +67,23 @@ describe('API v1', () => {
     expect(filtered.body.total).toBe(1);
     expect(filtered.body.smallCellProtected).toBe(true);
     expect(filtered.body.questions.find((q: { id: string }) => q.id === 'victim').rows[0]).toEqual({ id: 'yes', count: 1, share: null });
+  });
+
+  it('cross-tabulates two questions with n, base and row share per cell, matching the schema', async () => {
+    // Three residents: victim yes (theft), no, no; all with the same district (validFields).
+    const res = await api('/surveys/test-bureau/every-type/crosstab?rows=victim&cols=crime-kind').expect(200);
+    expect(validate('CrossTab', res.body)).toEqual([]);
+    expect(res.body.base).toBe('respondents-in-row');
+    expect(res.body.total).toBe(1);
+    const yes = res.body.cells.find((row: { row: string }) => row.row === 'yes');
+    expect(yes.cells.find((cell: { col: string }) => cell.col === 'theft')).toEqual({ col: 'theft', n: 1, base: 1, rowShare: null, protected: true });
+    expect(res.body.cols.counted).toBe('each-option-chosen');
+    const district = await api('/surveys/test-bureau/every-type/crosstab?rows=district&cols=victim&channel=web').expect(200);
+    const line = district.body.cells.find((row: { base: number }) => row.base > 0);
+    expect(line.cells.map((cell: { n: number; rowShare: number | null }) => [cell.n, cell.rowShare])).toEqual([[1, null], [2, 2 / 3]]);
+    expect(district.body.chiSquare).toBeNull();
+    await api('/surveys/test-bureau/every-type/crosstab?rows=district').expect(400);
+    await api('/surveys/other-bureau/theirs/crosstab?rows=district&cols=victim').expect(404);
   });
 
   it('streams raw responses as JSON and CSV, and audits the export', async () => {

@@ -3,13 +3,13 @@
  * - no filter: the survey's tally (its snapshot and the deltas not folded yet);
  * - date, district and channel filters: the survey's day slices in the date range (one document per day,
  *   kept in memory while unchanged), adding up the cells of the chosen district and channel;
- * - an answer filter ("respondents who answered X to Q") and cross-tabs: one streamed pass over the matching
- *   responses, counted with the same function that builds the tally, so all three agree by construction.
+ * - an answer filter ("respondents who answered X to Q") and cross-tabs: a pass over the survey's column
+ *   store (typed arrays in memory, see results/column-store.ts), or, for a survey too big to keep there, one
+ *   streamed pass over the matching responses.
  */
 import type { Bureau } from '../../models/bureau.model.js';
 import type { Models } from '../../models/index.js';
-import type { AnswerValue, SurveyResponse } from '../../models/response.model.js';
-import type { Question } from '../../models/survey-definition.types.js';
+import type { SurveyResponse } from '../../models/response.model.js';
 import type { Survey } from '../../models/survey.model.js';
 import type { IntegrityCounters, QuestionTally } from '../../models/tally.model.js';
 import type { TallyService } from '../tallies/tally.service.js';
@@ -17,6 +17,8 @@ import { addIncrements, flattenCounters, readCellKey, responseIncrements, type I
 import { calendarDay } from '../voting/vote.service.js';
 import { isFiltered, responseQuery, type DashboardFilter } from './dashboard-filter.js';
 import { DaySlices } from './day-slices.js';
+import type { ColumnStore } from '../results/column-store.js';
+import { SurveyColumns, type ColumnCounts } from '../results/survey-columns.js';
 
 export interface Counts {
   total: number;
@@ -86,11 +88,15 @@ export function countsFromIncrements(sums: Increments): Counts {
   return counts;
 }
 
-/** What a response counts as in a cross-tab: each chosen option, a ranking's first choice, a single value. */
-function crossTabKeys(question: Question, answer: AnswerValue | undefined): string[] {
-  if (answer === undefined) return [];
-  if (!Array.isArray(answer)) return [String(answer)];
-  return question.type === 'ranking' ? answer.slice(0, 1) : answer;
+/** A column store pass, in the nested shape of a tally. */
+export function countsFromColumns(sums: ColumnCounts): Counts {
+  const questions: Record<string, QuestionTally> = {};
+  for (const [id, q] of sums.questions) {
+    const ranks: Record<string, Record<string, number>> = {};
+    for (const [item, atRank] of q.ranks) ranks[item] = Object.fromEntries([...atRank].map(([rank, count]) => [String(rank), count]));
+    questions[id] = { answered: q.answered, options: Object.fromEntries(q.options), ranks };
+  }
+  return { total: sums.total, byDay: Object.fromEntries(sums.byDay), byDistrict: Object.fromEntries(sums.byDistrict), byChannel: Object.fromEntries(sums.byChannel), questions };
 }
 
 export class DashboardService {
@@ -100,6 +106,7 @@ export class DashboardService {
     private readonly models: Models,
     private readonly tallies: TallyService,
     private readonly options: { sortsInMemory: boolean },
+    private readonly columnStore?: ColumnStore,
   ) {
     this.slices = new DaySlices(tallies);
   }
@@ -110,7 +117,7 @@ export class DashboardService {
     const overall: Counts = { total: tally.total, byDay: tally.byDay, byDistrict: tally.byDistrict, byChannel: tally.byChannel, questions: tally.questions };
     const integrity = tally.integrity;
     let counts = overall;
-    if (isFiltered(filter)) counts = !filter.answer ? await this.countSlices(survey, overall, filter) : await this.countResponses(survey, filter);
+    if (isFiltered(filter)) counts = !filter.answer ? await this.countSlices(survey, overall, filter) : await this.countResponses(survey, filter, tally);
     return { counts, overall, integrity };
   }
 
@@ -134,24 +141,26 @@ export class DashboardService {
     return countsFromIncrements(sums);
   }
 
-  private async countResponses(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter): Promise<Counts> {
+  private async countResponses(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter, tally: Pick<Counts, 'byDay' | 'total'>): Promise<Counts> {
+    const columns = await this.columnStore?.columns(survey, tally);
+    if (columns) return countsFromColumns(await columns.counts(filter));
     const sums: Increments = {};
     for await (const response of this.stream(survey, filter)) addIncrements(sums, responseIncrements(survey.questions, response));
     return countsFromIncrements(sums);
   }
 
-  /** Rows: answers to one choice question; columns: answers to another; cells: responses with both. */
-  async crossTab(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter, rowQuestion: Question, columnQuestion: Question): Promise<Record<string, Record<string, number>>> {
-    const cells: Record<string, Record<string, number>> = {};
-    for await (const response of this.stream(survey, filter)) {
-      for (const row of crossTabKeys(rowQuestion, response.answers[rowQuestion.id])) {
-        for (const column of crossTabKeys(columnQuestion, response.answers[columnQuestion.id])) {
-          const line = (cells[row] ??= {});
-          line[column] = (line[column] ?? 0) + 1;
-        }
-      }
-    }
-    return cells;
+  /**
+   * Columns holding what a filter selects, and the filter still to apply to them: the survey's column store
+   * with the whole filter, or (a survey too big to keep) columns made for this request from the matching
+   * responses, with nothing left to apply.
+   */
+  async columns(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter): Promise<{ columns: SurveyColumns; filter: DashboardFilter }> {
+    const tally = await this.tallies.get(survey._id);
+    const kept = await this.columnStore?.columns(survey, tally);
+    if (kept) return { columns: kept, filter };
+    const columns = new SurveyColumns(survey.questions);
+    for await (const response of this.stream(survey, filter)) columns.add(response);
+    return { columns, filter: {} };
   }
 
   /**

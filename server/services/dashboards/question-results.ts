@@ -4,6 +4,7 @@
  */
 import type { Bureau } from '../../models/bureau.model.js';
 import { OTHER_OPTION_ID, type LocalizedText, type Question } from '../../models/survey-definition.types.js';
+import { answerLabels } from '../results/answer-labels.js';
 import type { QuestionTally } from '../../models/tally.model.js';
 import { meanWithConfidence, rankingSummary, shares, smallCellProtected, topBoxShare, wilsonInterval, type MeanSummary, type RankingItem, type TopBoxSummary } from './statistics.js';
 
@@ -15,12 +16,25 @@ export interface OptionRow {
   share: number | null;
 }
 
+/**
+ * What a question's shares are of, said with every result: always the respondents who answered the
+ * question (n); `counted` says what each respondent adds: one answer, each option chosen (shares may add
+ * up to more than 100%), a ranking's first choice, a rating.
+ */
+export interface ResultBase {
+  n: number;
+  of: 'respondents';
+  counted: 'one-answer' | 'each-option-chosen' | 'first-choice' | 'rating' | 'text';
+  /** Fewer respondents than the small-cell threshold: shares, means and intervals hidden. */
+  protected: boolean;
+}
+
 export type QuestionResult =
-  | { kind: 'choice'; question: Question; answered: number; rows: OptionRow[]; multiple: boolean }
-  | { kind: 'yes-no'; question: Question; answered: number; rows: OptionRow[]; yes: { share: number | null; low: number | null; high: number | null } }
-  | { kind: 'rating'; question: Question; answered: number; rows: OptionRow[]; mean: MeanSummary | null; topBox: TopBoxSummary | null }
-  | { kind: 'ranking'; question: Question; answered: number; items: Array<RankingItem & { label: LocalizedText | null }> }
-  | { kind: 'text'; question: Question; answered: number };
+  | { kind: 'choice'; question: Question; answered: number; base: ResultBase; rows: OptionRow[]; multiple: boolean }
+  | { kind: 'yes-no'; question: Question; answered: number; base: ResultBase; rows: OptionRow[]; yes: { share: number | null; low: number | null; high: number | null } }
+  | { kind: 'rating'; question: Question; answered: number; base: ResultBase; rows: OptionRow[]; mean: MeanSummary | null; topBox: TopBoxSummary | null }
+  | { kind: 'ranking'; question: Question; answered: number; base: ResultBase; items: Array<RankingItem & { label: LocalizedText | null }> }
+  | { kind: 'text'; question: Question; answered: number; base: ResultBase };
 
 export interface ResultsInput {
   questions: readonly Question[];
@@ -28,21 +42,6 @@ export interface ResultsInput {
   total: number;
   tallies: Record<string, QuestionTally>;
   smallCellThreshold: number;
-}
-
-const OTHER_LABEL: LocalizedText = { 'zh-CN': '其他', en: 'Other' };
-
-function labelsOf(question: Question, bureau: Pick<Bureau, 'districts'>): Map<string, LocalizedText> {
-  const labels = new Map<string, LocalizedText>();
-  if ('options' in question) for (const option of question.options) labels.set(option.id, option.label);
-  if (question.type === 'district') for (const district of bureau.districts) labels.set(district.id, district.name);
-  if (question.type === 'yes-no') {
-    labels.set('yes', { 'zh-CN': '是', en: 'Yes' });
-    labels.set('no', { 'zh-CN': '否', en: 'No' });
-  }
-  if (question.type === 'rating') for (let v = 1; v <= question.scale; v += 1) labels.set(String(v), { 'zh-CN': String(v), en: String(v) });
-  labels.set(OTHER_OPTION_ID, OTHER_LABEL);
-  return labels;
 }
 
 /** Every listed option in its defined order (so a bar chart reads like the question), then any others seen. */
@@ -57,15 +56,20 @@ function optionOrder(question: Question, bureau: Pick<Bureau, 'districts'>, coun
   return [...withOther, ...Object.keys(counts).filter((id) => !withOther.includes(id))];
 }
 
+const COUNTED: Record<Question['type'], ResultBase['counted']> = { single: 'one-answer', 'yes-no': 'one-answer', district: 'one-answer', multiple: 'each-option-chosen', ranking: 'first-choice', rating: 'rating', text: 'text' };
+
 export function questionResults(input: ResultsInput): QuestionResult[] {
-  const hidden = smallCellProtected(input.total, input.smallCellThreshold);
-  const protect = (value: number | null | undefined) => (hidden || value === undefined ? null : value);
   return input.questions.map((question): QuestionResult => {
     // A free-text question's counters hold only "answered"; an unanswered question has none at all.
     const stored = input.tallies[question.id];
     const tally: QuestionTally = { answered: stored?.answered ?? 0, options: stored?.options ?? {}, ranks: stored?.ranks ?? {} };
     const answered = tally.answered;
-    const labels = labelsOf(question, input.bureau);
+    // Checked against the question's own respondents: a question four people answered reveals them
+    // however many answered the survey.
+    const hidden = smallCellProtected(answered, input.smallCellThreshold) || smallCellProtected(input.total, input.smallCellThreshold);
+    const protect = (value: number | null | undefined) => (hidden || value === undefined ? null : value);
+    const base: ResultBase = { n: answered, of: 'respondents', counted: COUNTED[question.type], protected: hidden };
+    const labels = answerLabels(question, input.bureau);
     const order = optionOrder(question, input.bureau, tally.options);
     const rows = (): OptionRow[] => {
       const byId = new Map(shares(tally.options, answered, order).map((s) => [s.id, s]));
@@ -73,7 +77,7 @@ export function questionResults(input: ResultsInput): QuestionResult[] {
     };
     switch (question.type) {
       case 'text':
-        return { kind: 'text', question, answered };
+        return { kind: 'text', question, answered, base };
       case 'ranking': {
         const items = rankingSummary(tally.ranks ?? {}, question.rankCount, answered, order).map((item) => ({
           ...item,
@@ -81,20 +85,20 @@ export function questionResults(input: ResultsInput): QuestionResult[] {
           bordaMean: protect(item.bordaMean),
           label: labels.get(item.id) ?? null,
         }));
-        return { kind: 'ranking', question, answered, items };
+        return { kind: 'ranking', question, answered, base, items };
       }
       case 'rating': {
         const mean = meanWithConfidence(tally.options);
         const topBox = answered > 0 ? topBoxShare(tally.options, question.scale) : null;
-        return { kind: 'rating', question, answered, rows: rows(), mean: hidden ? null : mean, topBox: hidden ? null : topBox };
+        return { kind: 'rating', question, answered, base, rows: rows(), mean: hidden ? null : mean, topBox: hidden ? null : topBox };
       }
       case 'yes-no': {
         const yes = tally.options.yes ?? 0;
         const interval = wilsonInterval(yes, answered);
-        return { kind: 'yes-no', question, answered, rows: rows(), yes: { share: protect(answered > 0 ? yes / answered : null), low: protect(interval?.low ?? null), high: protect(interval?.high ?? null) } };
+        return { kind: 'yes-no', question, answered, base, rows: rows(), yes: { share: protect(answered > 0 ? yes / answered : null), low: protect(interval?.low ?? null), high: protect(interval?.high ?? null) } };
       }
       default:
-        return { kind: 'choice', question, answered, rows: rows(), multiple: question.type === 'multiple' };
+        return { kind: 'choice', question, answered, base, rows: rows(), multiple: question.type === 'multiple' };
     }
   });
 }

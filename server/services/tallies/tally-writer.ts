@@ -55,6 +55,8 @@ export class TallyWriter {
   private readonly flushes = new Set<Promise<void>>();
   private readonly lastFold = new Map<string, number>();
   private stopped = false;
+  /** Told of every batch of responses the database acknowledged (the results' column store); never affects counting. */
+  private readonly storedListeners: Array<(surveyId: Types.ObjectId, stored: readonly Counted[]) => void> = [];
 
   constructor(
     private readonly models: Models,
@@ -84,7 +86,18 @@ export class TallyWriter {
    * Resolves once its delta is stored; until then the votes count as queued.
    */
   countStored(survey: CountedSurvey, marker: Marker, stored: readonly Counted[]): Promise<void> {
+    for (const listener of this.storedListeners) {
+      try {
+        listener(survey._id, stored);
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'a listener of stored votes failed');
+      }
+    }
     return this.track(marker, stored.length, () => this.writeDelta(survey, marker, stored));
+  }
+
+  onStored(listener: (surveyId: Types.ObjectId, stored: readonly Counted[]) => void): void {
+    this.storedListeners.push(listener);
   }
 
   /**

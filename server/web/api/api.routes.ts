@@ -10,10 +10,10 @@ import { AppError, NotFoundError } from '../../errors/index.js';
 import type { Bureau } from '../../models/bureau.model.js';
 import type { Survey } from '../../models/survey.model.js';
 import { canRead, isBureauStaff, type Principal } from '../../services/accounts/access.js';
-import { readFilter } from '../../services/dashboards/dashboard-filter.js';
+import { FilterError, readFilter, readRankCount, scalarField } from '../../services/dashboards/dashboard-filter.js';
 import { integrityReport } from '../../services/voting/integrity-report.js';
-import { questionResults, type QuestionResult } from '../../services/dashboards/question-results.js';
-import { smallCellProtected } from '../../services/dashboards/statistics.js';
+import type { QuestionResult } from '../../services/dashboards/question-results.js';
+import type { CrossTabResult } from '../../services/results/results.service.js';
 import { definitionOf } from '../../services/surveys/survey-editor.service.js';
 import { effectiveStatus } from '../../services/voting/survey-availability.js';
 import { passesOverResponses } from '../shared/heavy-requests.js';
@@ -41,6 +41,22 @@ function seesDrafts(caller: Caller, bureau: Bureau): boolean {
 function plainResult(result: QuestionResult): Record<string, unknown> {
   const { question, ...rest } = result;
   return { id: question.id, type: question.type, ...rest, ...('items' in rest ? { items: rest.items.map(({ label: _label, ...item }) => item) } : {}), ...('rows' in rest ? { rows: rest.rows.map(({ label: _label, ...row }) => row) } : {}) };
+}
+
+/** A cross-tab for JSON: n, base and row share per cell, labels in both languages. */
+function plainCrossTab(slug: string, table: CrossTabResult): Record<string, unknown> {
+  return {
+    survey: slug,
+    filter: table.filter,
+    rows: table.rows,
+    cols: table.cols,
+    total: table.total,
+    base: table.base,
+    smallCellThreshold: table.smallCellThreshold,
+    columns: table.columns,
+    cells: table.lines.map((line) => ({ row: line.id, label: line.label, base: line.base, protected: line.protected, mean: line.mean, cells: line.cells.map((cell) => ({ col: cell.id, n: cell.n, base: line.base, rowShare: cell.rowShare, protected: cell.protected })) })),
+    chiSquare: table.chiSquare,
+  };
 }
 
 export function apiRoutes(container: Container, session: RequestHandler[]): Router {
@@ -109,15 +125,25 @@ export function apiRoutes(container: Container, session: RequestHandler[]): Rout
     const c = caller(res);
     return c.kind === 'staff' ? `user:${c.user.id}` : `token:${String(c.bureau)}`;
   };
-  router.get('/surveys/:bureau/:survey/results', container.heavyRequests.gate(who, passesOverResponses), async (req, res) => {
+  router.get('/surveys/:bureau/:survey/results', container.heavyRequests.gate(who, passesOverResponses, { queue: true }), async (req, res) => {
     const { bureau, survey } = await loadSurvey(req, res);
     const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
-    const counts = await container.dashboards.counts(survey, filter);
-    const threshold = container.config.smallCellMin;
-    const results = questionResults({ questions: survey.questions, bureau, total: counts.total, tallies: counts.questions, smallCellThreshold: threshold });
+    const results = await container.results.results({ survey, bureau, filter, view: 'api' });
     // Vote checks count every attempt, whatever the filters (like the dashboard's panel).
-    const integrity = integrityReport((await container.tallies.get(survey._id)).integrity, container.voteWatch.report(String(survey._id)));
-    res.json({ survey: survey.slug, total: counts.total, filter, smallCellProtected: smallCellProtected(counts.total, threshold), byDay: counts.byDay, byDistrict: counts.byDistrict, byChannel: counts.byChannel, questions: results.map(plainResult), integrity });
+    const integrity = integrityReport(results.integrity, container.voteWatch.report(String(survey._id)));
+    res.json({ survey: survey.slug, total: results.total, filter, smallCellProtected: results.smallCell, smallCellThreshold: results.smallCellThreshold, byDay: results.byDay, byDistrict: results.byDistrict, byChannel: results.byChannel, questions: results.questions.map(plainResult), integrity });
+  });
+
+  router.get('/surveys/:bureau/:survey/crosstab', container.heavyRequests.gate(who, () => true, { queue: true }), async (req, res) => {
+    const { bureau, survey } = await loadSurvey(req, res);
+    const query = req.query as Record<string, unknown>;
+    const filter = readFilter(query, survey.questions, bureau, ['rows', 'cols', 'rank']);
+    const rows = scalarField(query, 'rows');
+    const cols = scalarField(query, 'cols');
+    if (!rows) throw new FilterError('rows', 'required: the id of the question whose answers make the rows.');
+    if (!cols) throw new FilterError('cols', 'required: the id of the question whose answers make the columns.');
+    const table = await container.results.crossTab({ survey, bureau, filter, rows, cols, rank: readRankCount(query), view: 'api' });
+    res.json(plainCrossTab(survey.slug, table));
   });
 
   const responses = (format: 'json' | 'csv'): RequestHandler => async (req, res) => {

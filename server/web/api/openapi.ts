@@ -13,6 +13,11 @@ export function openApiDocument(publicUrl: string) {
     { name: 'bureau', in: 'path', required: true, schema: { type: 'string' } },
     { name: 'survey', in: 'path', required: true, schema: { type: 'string' } },
   ];
+  const crossTabParameters = [
+    { name: 'rows', in: 'query', required: true, schema: { type: 'string' }, description: 'Id of the question whose answers make the rows (choice, rating, ranking, yes/no or district).' },
+    { name: 'cols', in: 'query', required: true, schema: { type: 'string' }, description: 'Id of another such question, whose answers make the columns.' },
+    { name: 'rank', in: 'query', schema: { type: 'string', enum: ['first', 'any'], default: 'first' }, description: 'How a ranking question counts: its first choice, or every item ranked at any position.' },
+  ];
   const errorResponse = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   return {
     openapi: '3.1.0',
@@ -27,13 +32,22 @@ export function openApiDocument(publicUrl: string) {
         get: { summary: 'A survey: its definition, status and response count', operationId: 'getSurvey', parameters: surveyPath, responses: { 200: { description: 'Survey', content: { 'application/json': { schema: { $ref: '#/components/schemas/Survey' } } } }, 401: errorResponse, 404: errorResponse } },
       },
       '/surveys/{bureau}/{survey}/results': {
-        get: { summary: 'Results, with the same filters as the dashboard', operationId: 'getResults', parameters: [...surveyPath, ...filterParameters], responses: { 200: { description: 'Results', content: { 'application/json': { schema: { $ref: '#/components/schemas/Results' } } } }, 401: errorResponse, 404: errorResponse } },
+        get: { summary: 'Results, with the same filters as the dashboard', operationId: 'getResults', parameters: [...surveyPath, ...filterParameters], responses: { 200: { description: 'Results', content: { 'application/json': { schema: { $ref: '#/components/schemas/Results' } } } }, 400: errorResponse, 401: errorResponse, 404: errorResponse } },
+      },
+      '/surveys/{bureau}/{survey}/crosstab': {
+        get: {
+          summary: 'Cross-tab of two questions: n, base and row share per cell, with the same filters',
+          description: 'Counts respondents who answered both questions (and pass the filters). Each cell gives n, its row\'s base (respondents in the row) and n / base; multiple-choice answers and rankings counted at any position put a respondent in several cells, so row shares may add up to more than 100%. Shares of cells or rows with fewer respondents than the small-cell minimum are null. Unknown or malformed query fields are refused with 400.',
+          operationId: 'getCrossTab',
+          parameters: [...surveyPath, ...crossTabParameters, ...filterParameters],
+          responses: { 200: { description: 'Cross-tab', content: { 'application/json': { schema: { $ref: '#/components/schemas/CrossTab' } } } }, 400: errorResponse, 401: errorResponse, 404: errorResponse, 429: errorResponse },
+        },
       },
       '/surveys/{bureau}/{survey}/responses': {
-        get: { summary: 'Raw responses as a JSON array, streamed (no client data)', operationId: 'getResponses', parameters: [...surveyPath, ...filterParameters], responses: { 200: { description: 'Responses', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Response' } } } } }, 401: errorResponse, 404: errorResponse } },
+        get: { summary: 'Raw responses as a JSON array, streamed (no client data)', operationId: 'getResponses', parameters: [...surveyPath, ...filterParameters], responses: { 200: { description: 'Responses', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Response' } } } } }, 400: errorResponse, 401: errorResponse, 404: errorResponse } },
       },
       '/surveys/{bureau}/{survey}/responses.csv': {
-        get: { summary: 'Raw responses as CSV (UTF-8 with BOM), streamed', operationId: 'getResponsesCsv', parameters: [...surveyPath, ...filterParameters], responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, 401: errorResponse, 404: errorResponse } },
+        get: { summary: 'Raw responses as CSV (UTF-8 with BOM), streamed', operationId: 'getResponsesCsv', parameters: [...surveyPath, ...filterParameters], responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, 400: errorResponse, 401: errorResponse, 404: errorResponse } },
       },
       ...adviceOpenApiPaths,
     },
@@ -57,6 +71,11 @@ export function openApiDocument(publicUrl: string) {
             id: { type: 'string' },
             type: { type: 'string' },
             answered: { type: 'integer' },
+            base: {
+              type: 'object',
+              description: 'What the shares are of: the n respondents who answered the question; counted says what each adds (one answer, each option chosen, a first choice, a rating). protected: fewer than the small-cell minimum, shares and means are null.',
+              properties: { n: { type: 'integer' }, of: { type: 'string', const: 'respondents' }, counted: { type: 'string', enum: ['one-answer', 'each-option-chosen', 'first-choice', 'rating', 'text'] }, protected: { type: 'boolean' } },
+            },
             rows: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, count: { type: 'integer' }, share: { type: ['number', 'null'] } } } },
             items: { type: 'array', description: 'Ranking items, sorted by Borda score.', items: { type: 'object', properties: { id: { type: 'string' }, firstChoice: { type: 'integer' }, firstChoiceShare: { type: ['number', 'null'] }, bordaScore: { type: 'number' }, bordaMean: { type: ['number', 'null'] }, mentions: { type: 'integer' } } } },
             mean: { type: ['object', 'null'], properties: { n: { type: 'integer' }, mean: { type: 'number' }, sd: { type: ['number', 'null'] }, low: { type: ['number', 'null'] }, high: { type: ['number', 'null'] } } },
@@ -100,6 +119,36 @@ export function openApiDocument(publicUrl: string) {
                 textsTruncated: { type: 'boolean', description: 'True when more distinct texts came than are tracked (2,000).' },
               },
             },
+          },
+        },
+        CrossTabSide: { type: 'object', required: ['id', 'type', 'title', 'counted'], properties: { id: { type: 'string' }, type: { type: 'string' }, title: { $ref: '#/components/schemas/Localized' }, counted: { type: 'string', enum: ['answer', 'each-option-chosen', 'first-choice', 'any-rank'], description: 'What puts a respondent in a row or column.' } } },
+        CrossTab: {
+          type: 'object',
+          required: ['survey', 'rows', 'cols', 'total', 'base', 'columns', 'cells'],
+          properties: {
+            survey: { type: 'string' },
+            filter: { type: 'object' },
+            rows: { $ref: '#/components/schemas/CrossTabSide' },
+            cols: { $ref: '#/components/schemas/CrossTabSide' },
+            total: { type: 'integer', description: 'Respondents who answered both questions.' },
+            base: { type: 'string', const: 'respondents-in-row', description: 'Row shares are of the respondents in the row.' },
+            smallCellThreshold: { type: 'integer' },
+            columns: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, label: { $ref: '#/components/schemas/Localized' }, n: { type: 'integer' }, share: { type: ['number', 'null'] } } } },
+            cells: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  row: { type: 'string' },
+                  label: { $ref: '#/components/schemas/Localized' },
+                  base: { type: 'integer' },
+                  protected: { type: 'boolean' },
+                  mean: { type: ['object', 'null'], description: 'A rating column: the row\'s mean with its 95% t interval.' },
+                  cells: { type: 'array', items: { type: 'object', properties: { col: { type: 'string' }, n: { type: 'integer' }, base: { type: 'integer' }, rowShare: { type: ['number', 'null'] }, protected: { type: 'boolean' } } } },
+                },
+              },
+            },
+            chiSquare: { type: ['object', 'null'], description: 'Pearson\'s test of independence when each respondent is in one row and one column; warning when more than 20% of cells expect fewer than 5.', properties: { statistic: { type: 'number' }, df: { type: 'integer' }, p: { type: 'number' }, smallExpected: { type: 'integer' }, cells: { type: 'integer' }, warning: { type: 'boolean' } } },
           },
         },
         Response: { type: 'object', properties: { day: { type: 'string' }, district: { type: ['string', 'null'] }, channel: { type: 'string' }, language: { type: 'string' }, answers: { type: 'object' }, otherText: { type: 'object' } } },

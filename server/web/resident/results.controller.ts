@@ -2,17 +2,17 @@
 import type { RequestHandler } from 'express';
 import { NotFoundError } from '../../errors/index.js';
 import type { I18n } from '../../i18n/i18n.js';
-import { questionResults } from '../../services/dashboards/question-results.js';
-import { smallCellProtected } from '../../services/dashboards/statistics.js';
-import type { TallyService } from '../../services/tallies/tally.service.js';
+import { readFilter } from '../../services/dashboards/dashboard-filter.js';
+import type { ResultsService } from '../../services/results/results.service.js';
 import { integrityStatement, REFUSAL_REASONS } from '../../services/voting/integrity-report.js';
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
+import { filterStatement } from '../shared/filter-statement.js';
 import { renderPage } from '../shared/render-page.js';
 import { resultsViewModel } from '../shared/results.view-model.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
 import { findAnnouncedSurvey, formatDateTime, pageLocale, publicResultsHref } from './resident-pages.js';
 
-export function publicResultsController(deps: { directory: SurveyDirectory; tallies: TallyService; views: ViewRenderer; i18n: I18n; smallCellMin: number }): RequestHandler {
+export function publicResultsController(deps: { directory: SurveyDirectory; results: ResultsService; views: ViewRenderer; i18n: I18n }): RequestHandler {
   return async (req, res) => {
     const { bureau, survey, status } = await findAnnouncedSurvey(deps.directory, req);
     const policy = survey.settings.publicResults;
@@ -30,28 +30,26 @@ export function publicResultsController(deps: { directory: SurveyDirectory; tall
         surveyHref: status === 'open' ? `/b/${bureau.slug}/s/${survey.slug}` : null,
       }, { locale });
     }
-    const tally = await deps.tallies.get(survey._id);
+    const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
+    const results = await deps.results.results({ survey, bureau, filter, view: 'public' });
     // Like a returning officer's statement: how many were counted and why the rest were not, no more.
-    const publicStatement = (counters: typeof tally.integrity) => {
-      const statement = integrityStatement(counters);
-      return {
-        counted: statement.counted,
-        refused: REFUSAL_REASONS.map((reason) => ({ label: deps.i18n.translate(locale, `results.refusedReason.${reason}`), count: statement.refused[reason] })),
-      };
-    };
-    const total = tally?.total ?? 0;
-    const results = questionResults({ questions: survey.questions, bureau, total, tallies: tally?.questions ?? {}, smallCellThreshold: deps.smallCellMin });
+    const statement = integrityStatement(results.integrity);
     const now = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: bureau.timezone }).format(new Date());
+    const filters = filterStatement(deps.results.describeFilter(survey, bureau, filter), deps.i18n, locale);
     res.setHeader('Cache-Control', 'public, max-age=60');
     renderPage(deps.views, res, 'pages/resident/results', {
       pageTitle: deps.i18n.translate(locale, 'results.title', { title: survey.title[locale] }),
       bureau: { name: bureau.name[locale], href: `/b/${bureau.slug}` },
       title: survey.title[locale],
-      total,
+      total: results.total,
       asOf: deps.i18n.translate(locale, 'results.asOf', { date: now }),
-      smallCell: smallCellProtected(total, deps.smallCellMin) ? deps.i18n.translate(locale, 'results.smallCell', { threshold: deps.smallCellMin }) : null,
-      questions: resultsViewModel(results, deps.i18n, locale),
-      statement: publicStatement(tally.integrity),
+      filterState: filters ? deps.i18n.translate(locale, 'dashboard.filterState', { filters }) : null,
+      smallCell: results.smallCell ? deps.i18n.translate(locale, 'results.smallCell', { threshold: results.smallCellThreshold }) : null,
+      questions: resultsViewModel(results.questions, deps.i18n, locale, results.smallCellThreshold),
+      statement: {
+        counted: statement.counted,
+        refused: REFUSAL_REASONS.map((reason) => ({ label: deps.i18n.translate(locale, `results.refusedReason.${reason}`), count: statement.refused[reason] })),
+      },
       scripts: ['/static/vendor/chart.umd.min.js', '/static/js/results-charts.js'],
     }, { locale });
   };

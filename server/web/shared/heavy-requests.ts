@@ -1,8 +1,10 @@
 /**
- * Limits how many heavy staff requests run at once: raw exports, text answers, cross-tabs and dashboards
- * filtered by an answer each make one pass over a survey's responses (on FerretDB, over every response).
- * A few in parallel per user and per process keep one impatient planner or a script with an API token from
- * starving everyone else; the rest get 429 with Retry-After at once instead of queueing behind the database.
+ * Limits how many heavy staff requests run at once. Raw exports and text answers each make one pass over a
+ * survey's responses in the database (on FerretDB, over every response): a few in parallel per user and per
+ * process, the rest get 429 with Retry-After at once instead of queueing behind the database.
+ * Answer filters and cross-tabs read the column store in memory (services/results): they wait their turn in
+ * a short queue instead (analysis), so ten planners opening a view are served one pass after another, and
+ * the passes yield to votes between chunks, so voting never waits behind them.
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { RateLimitedError } from '../../errors/index.js';
@@ -12,9 +14,14 @@ export interface HeavyRequestLimits {
   perProcess: number;
   /** What Retry-After says: about how long such a request takes. */
   retryAfterSeconds: number;
+  /** Requests that may wait for a turn (queued gates only), per process and per user. */
+  queuedPerProcess: number;
+  queuedPerUser: number;
+  /** How long a queued request waits for its turn before it gets 429. */
+  maxWaitMs: number;
 }
 
-export const HEAVY_REQUEST_LIMITS: HeavyRequestLimits = { perUser: 2, perProcess: 4, retryAfterSeconds: 5 };
+export const HEAVY_REQUEST_LIMITS: HeavyRequestLimits = { perUser: 2, perProcess: 4, retryAfterSeconds: 5, queuedPerProcess: 32, queuedPerUser: 16, maxWaitMs: 10_000 };
 
 /** Whether a results request makes a pass over the responses: an answer filter or a cross-tab. */
 export function passesOverResponses(req: Request): boolean {
@@ -22,39 +29,109 @@ export function passesOverResponses(req: Request): boolean {
   return (typeof answer === 'string' && answer.trim() !== '') || (typeof req.query.rows === 'string' && typeof req.query.cols === 'string');
 }
 
+interface Waiting {
+  user: string;
+  start(): void;
+}
+
 export class HeavyRequests {
   private running = 0;
   private readonly perUser = new Map<string, number>();
+  private readonly queue: Waiting[] = [];
+  private readonly queuedByUser = new Map<string, number>();
 
   constructor(private readonly limits: HeavyRequestLimits = HEAVY_REQUEST_LIMITS) {}
 
-  /** Middleware for routes that are heavy when `isHeavy` says so (always by default); who runs it is `who(res)`. */
-  gate(who: (res: Response) => string, isHeavy: (req: Request) => boolean = () => true): RequestHandler {
+  /**
+   * Middleware for routes that are heavy when `isHeavy` says so (always by default); who runs it is `who(res)`.
+   * `queue`: wait for a turn (up to maxWaitMs) rather than get 429 at once.
+   */
+  gate(who: (res: Response) => string, isHeavy: (req: Request) => boolean = () => true, options: { queue?: boolean } = {}): RequestHandler {
     return (req, res, next) => {
       if (!isHeavy(req)) return next();
       const user = who(res);
-      const mine = this.perUser.get(user) ?? 0;
-      if (mine >= this.limits.perUser || this.running >= this.limits.perProcess) {
+      if (this.mayStart(user)) {
+        this.start(user, res);
+        return next();
+      }
+      if (!options.queue || this.queue.length >= this.limits.queuedPerProcess || (this.queuedByUser.get(user) ?? 0) >= this.limits.queuedPerUser) {
         throw new RateLimitedError(this.limits.retryAfterSeconds, 'Too many large requests are running. Please wait a few seconds and try again.');
       }
-      this.running += 1;
-      this.perUser.set(user, mine + 1);
-      let released = false;
-      // 'close' comes for every response, finished or cut off by the client.
-      res.once('close', () => {
-        if (released) return;
-        released = true;
-        this.running -= 1;
-        const left = (this.perUser.get(user) ?? 1) - 1;
-        if (left <= 0) this.perUser.delete(user);
-        else this.perUser.set(user, left);
-      });
-      next();
+      const waiting: Waiting = {
+        user,
+        start: () => {
+          clearTimeout(timer);
+          res.off('close', gone);
+          this.start(user, res);
+          next();
+        },
+      };
+      const leave = () => {
+        const index = this.queue.indexOf(waiting);
+        if (index < 0) return false;
+        this.queue.splice(index, 1);
+        this.count(this.queuedByUser, user, -1);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        if (leave()) next(new RateLimitedError(this.limits.retryAfterSeconds, 'Too many large requests are running. Please wait a few seconds and try again.'));
+      }, this.limits.maxWaitMs);
+      // A client that gives up leaves the queue.
+      const gone = () => {
+        clearTimeout(timer);
+        leave();
+      };
+      res.once('close', gone);
+      this.queue.push(waiting);
+      this.count(this.queuedByUser, user, 1);
     };
   }
 
   /** Heavy requests running now (tests). */
   get active(): number {
     return this.running;
+  }
+
+  /** Heavy requests waiting for a turn (tests). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private mayStart(user: string): boolean {
+    return (this.perUser.get(user) ?? 0) < this.limits.perUser && this.running < this.limits.perProcess;
+  }
+
+  private start(user: string, res: Response): void {
+    this.running += 1;
+    this.count(this.perUser, user, 1);
+    let released = false;
+    // 'close' comes for every response, finished or cut off by the client.
+    res.once('close', () => {
+      if (released) return;
+      released = true;
+      this.running -= 1;
+      this.count(this.perUser, user, -1);
+      this.startNext();
+    });
+  }
+
+  /** Starts the oldest waiting requests that may run now. */
+  private startNext(): void {
+    for (let index = 0; index < this.queue.length && this.running < this.limits.perProcess; ) {
+      const waiting = this.queue[index]!;
+      if (!this.mayStart(waiting.user)) {
+        index += 1;
+        continue;
+      }
+      this.queue.splice(index, 1);
+      this.count(this.queuedByUser, waiting.user, -1);
+      waiting.start();
+    }
+  }
+
+  private count(map: Map<string, number>, user: string, by: number): void {
+    const next = (map.get(user) ?? 0) + by;
+    if (next <= 0) map.delete(user);
+    else map.set(user, next);
   }
 }

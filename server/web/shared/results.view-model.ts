@@ -20,11 +20,12 @@ export function formatShare(value: number | null, locale: Locale): string {
 
 const formatNumber = (value: number | null | undefined, locale: Locale) => (value === null || value === undefined ? '—' : numberFormat(locale, false).format(value));
 
-export function resultsViewModel(results: QuestionResult[], i18n: I18n, locale: Locale) {
+export function resultsViewModel(results: QuestionResult[], i18n: I18n, locale: Locale, smallCellThreshold: number) {
   const t = (key: string, params?: Record<string, unknown>) => i18n.translate(locale, key, params);
   const text = (value: { 'zh-CN': string; en: string } | null) => (value ? value[locale] || value['zh-CN'] : '');
   return results.map((result, index) => {
-    const base = { number: index + 1, id: result.question.id, title: text(result.question.title), answered: result.answered, answeredText: t('results.answered', { count: result.answered }) };
+    const baseNote = result.base.protected && result.answered > 0 ? t('resultBase.smallCell', { threshold: smallCellThreshold }) : result.kind === 'text' ? null : t(`resultBase.${result.base.counted}`, { count: result.base.n });
+    const base = { number: index + 1, id: result.question.id, title: text(result.question.title), answered: result.answered, answeredText: t('results.answered', { count: result.answered }), baseNote };
     const rows = 'rows' in result ? result.rows.map((row) => ({ label: text(row.label) || row.id, count: row.count, share: formatShare(row.share, locale), percent: row.share === null ? null : Math.round(row.share * 1000) / 10 })) : [];
     switch (result.kind) {
       case 'text':

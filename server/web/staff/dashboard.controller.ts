@@ -3,29 +3,31 @@ import type { Request, RequestHandler, Response } from 'express';
 import { NotFoundError } from '../../errors/index.js';
 import type { I18n, Locale } from '../../i18n/i18n.js';
 import { CHANNELS } from '../../models/response.model.js';
-import { OTHER_OPTION_ID, type Question } from '../../models/survey-definition.types.js';
 import type { Survey } from '../../models/survey.model.js';
 import { isBureauStaff } from '../../services/accounts/access.js';
-import { answerValues as answerValuesOf, filterQuery, isFiltered, readFilter, type DashboardFilter } from '../../services/dashboards/dashboard-filter.js';
+import { filterQuery, isFiltered, readFilter, readRankCount, scalarField, FilterError, type DashboardFilter } from '../../services/dashboards/dashboard-filter.js';
 import { DashboardService } from '../../services/dashboards/dashboard.service.js';
-import { questionResults } from '../../services/dashboards/question-results.js';
-import { crossTab, smallCellProtected, wordCounts } from '../../services/dashboards/statistics.js';
+import { wordCounts } from '../../services/dashboards/statistics.js';
+import type { ResultsService } from '../../services/results/results.service.js';
 import { integrityReport, REFUSAL_REASONS } from '../../services/voting/integrity-report.js';
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
 import type { VoteWatch } from '../../services/voting/vote-watch.js';
 import type { AuditLog } from '../../services/audit/audit-log.js';
 import { Exporter } from '../../services/dashboards/exports.js';
 import { pipeline } from 'node:stream/promises';
-import { formatShare, resultsViewModel } from '../shared/results.view-model.js';
+import { filterStatement } from '../shared/filter-statement.js';
+import { resultsViewModel } from '../shared/results.view-model.js';
+import { crossTabViewModel } from './cross-tab.view-model.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
 import { bureauNav, currentBureau, renderStaffPage, staffUser } from './staff-pages.js';
 
 const TEXT_PAGE_SIZE = 20;
 /** Deeper pages would make a text page hold too many answers; a search or a filter reaches older ones. */
 const MAX_TEXT_PAGE = 500;
-const CROSS_TAB_TYPES = new Set(['single', 'multiple', 'yes-no', 'rating', 'district', 'ranking']);
+/** The dashboard's own query fields besides the filter: the cross-tab's questions and how a ranking counts. */
+const CROSS_TAB_FIELDS = ['rows', 'cols', 'rank'];
 
-export function dashboardController(deps: { directory: SurveyDirectory; dashboards: DashboardService; exporter: Exporter; audit: AuditLog; views: ViewRenderer; i18n: I18n; smallCellMin: number; voteWatch: VoteWatch }) {
+export function dashboardController(deps: { directory: SurveyDirectory; results: ResultsService; exporter: Exporter; audit: AuditLog; views: ViewRenderer; i18n: I18n; voteWatch: VoteWatch }) {
   const t = (res: Response, key: string, params?: Record<string, unknown>) => deps.i18n.translate(res.locals.locale as Locale, key, params);
 
   async function loadSurvey(req: Request, res: Response): Promise<Survey> {
@@ -35,18 +37,6 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
     if (!survey || (survey.status === 'draft' && !isBureauStaff(staffUser(res), currentBureau(res)))) throw new NotFoundError();
     return survey;
   }
-
-  /** The label of an answer value of a question, in the page language. */
-  function answerLabel(res: Response, question: Question, value: string): string {
-    const locale = res.locals.locale as Locale;
-    if (value === OTHER_OPTION_ID) return locale === 'en' ? 'Other' : '其他';
-    if ('options' in question) return question.options.find((o) => o.id === value)?.label[locale] ?? value;
-    if (question.type === 'district') return currentBureau(res).districts.find((d) => d.id === value)?.name[locale] ?? value;
-    if (question.type === 'yes-no') return t(res, value === 'yes' ? 'survey.yes' : 'survey.no');
-    return value;
-  }
-
-  const answerValues = (res: Response, question: Question) => answerValuesOf(question, currentBureau(res));
 
   /** The vote checks: counted and refused per reason from the tally, bursts and repeated texts from this process. */
   function integrityPanel(res: Response, survey: Survey, counters: Parameters<typeof integrityReport>[0]) {
@@ -75,30 +65,19 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
     const survey = await loadSurvey(req, res);
     const bureau = currentBureau(res);
     const locale = res.locals.locale as Locale;
-    const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
-    const { counts, overall, integrity } = await deps.dashboards.numbers(survey, filter);
+    const query = req.query as Record<string, unknown>;
+    const filter = readFilter(query, survey.questions, bureau, CROSS_TAB_FIELDS);
+    const rank = readRankCount(query);
+    const rowsId = scalarField(query, 'rows');
+    const colsId = scalarField(query, 'cols');
+    if ((rowsId === undefined) !== (colsId === undefined)) throw new FilterError(rowsId === undefined ? 'rows' : 'cols', 'a cross-tab needs both "rows" and "cols".');
+    const found = await deps.results.results({ survey, bureau, filter, view: 'staff' });
+    const table = rowsId && colsId ? await deps.results.crossTab({ survey, bureau, filter, rows: rowsId, cols: colsId, rank, view: 'staff' }) : null;
     const base = `/staff/b/${bureau.slug}/surveys/${survey.slug}`;
-    const query = filterQuery(filter).toString();
-    const choiceQuestions = survey.questions.filter((q) => CROSS_TAB_TYPES.has(q.type));
-    const rowsQuestion = choiceQuestions.find((q) => q.id === req.query.rows);
-    const colsQuestion = choiceQuestions.find((q) => q.id === req.query.cols);
-    let crossTabModel = null;
-    if (rowsQuestion && colsQuestion) {
-      const cells = await deps.dashboards.crossTab(survey, filter, rowsQuestion, colsQuestion);
-      const rowIds = answerValues(res, rowsQuestion);
-      const columnIds = answerValues(res, colsQuestion);
-      const table = crossTab(cells, rowIds, columnIds);
-      const hide = smallCellProtected(table.total, deps.smallCellMin);
-      crossTabModel = {
-        caption: `${rowsQuestion.title[locale]} × ${colsQuestion.title[locale]}`,
-        columns: columnIds.map((id) => answerLabel(res, colsQuestion, id)),
-        // A row of a handful of people shows counts only, like any small cell.
-        rows: table.rows.map((row) => {
-          const hideRow = hide || smallCellProtected(row.total, deps.smallCellMin);
-          return { label: answerLabel(res, rowsQuestion, row.id), total: row.total, cells: row.cells.map((cell) => ({ count: cell.count, share: formatShare(hideRow ? null : cell.rowShare, locale) })) };
-        }),
-      };
-    }
+    const queryString = filterQuery(filter).toString();
+    const choices = deps.results.crossTabChoices(survey);
+    const rowsSelected = rowsId ?? choices.rows;
+    const colsSelected = colsId ?? choices.cols;
     renderStaffPage(deps.views, res, 'pages/staff/dashboard', {
       pageTitle: t(res, 'dashboard.title', { title: survey.title[locale] }),
       bureauNav: bureauNav(res, 'surveys', (key) => t(res, key)),
@@ -106,35 +85,36 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
       surveyHref: base,
       action: `${base}/results`,
       filter,
-      filtered: isFiltered(filter),
-      filteredText: isFiltered(filter) ? t(res, 'dashboard.filtered', { count: counts.total, total: overall.total }) : null,
-      smallCell: smallCellProtected(counts.total, deps.smallCellMin) ? t(res, 'results.smallCell', { threshold: deps.smallCellMin }) : null,
+      filtered: found.filtered,
+      filteredText: found.filtered ? t(res, 'dashboard.filtered', { count: found.total, total: found.overallTotal }) : null,
+      smallCell: found.smallCell ? t(res, 'results.smallCell', { threshold: found.smallCellThreshold }) : null,
       districts: bureau.districts.map((d) => ({ value: d.id, label: d.name[locale], selected: filter.district === d.id })),
       channels: CHANNELS.map((c) => ({ value: c, label: t(res, `channelName.${c}`), selected: filter.channel === c })),
-      answerGroups: choiceQuestions.filter((q) => q.type !== 'ranking').map((q) => ({
-        label: q.title[locale],
-        options: answerValues(res, q).map((value) => ({ value: `${q.id}:${value}`, label: `${answerLabel(res, q, value)}`, selected: filter.answer?.question === q.id && filter.answer.value === value })),
+      answerGroups: deps.results.answerChoices(survey, bureau).map(({ question, answers }) => ({
+        label: question.title[locale],
+        options: answers.map((answer) => ({ value: `${question.id}:${answer.id}`, label: answer.label[locale], selected: filter.answer?.question === question.id && filter.answer.value === answer.id })),
       })),
-      total: counts.total,
-      today: counts.byDay[DashboardService.today(bureau)] ?? 0,
-      byChannel: CHANNELS.map((c) => ({ label: t(res, `channelName.${c}`), count: counts.byChannel[c] ?? 0 })),
-      integrity: integrityPanel(res, survey, integrity),
+      total: found.total,
+      today: found.byDay[DashboardService.today(bureau)] ?? 0,
+      byChannel: CHANNELS.map((c) => ({ label: t(res, `channelName.${c}`), count: found.byChannel[c] ?? 0 })),
+      integrity: integrityPanel(res, survey, found.integrity),
       overTimeTitle: t(res, 'dashboard.overTime', { timezone: bureau.timezone }),
-      overTime: DashboardService.overTime(counts.byDay),
-      questions: resultsViewModel(questionResults({ questions: survey.questions, bureau, total: counts.total, tallies: counts.questions, smallCellThreshold: deps.smallCellMin }), deps.i18n, locale),
-      textQuestions: survey.questions.filter((q) => q.type === 'text').map((q) => ({
-        href: `${base}/results/text/${q.id}${query ? `?${query}` : ''}`,
-        label: t(res, 'dashboard.readTexts', { count: counts.questions[q.id]?.answered ?? 0, question: q.title[locale] }),
+      overTime: DashboardService.overTime(found.byDay),
+      questions: resultsViewModel(found.questions, deps.i18n, locale, found.smallCellThreshold),
+      textQuestions: found.questions.filter((q) => q.kind === 'text').map((q) => ({
+        href: `${base}/results/text/${q.question.id}${queryString ? `?${queryString}` : ''}`,
+        label: t(res, 'dashboard.readTexts', { count: q.answered, question: q.question.title[locale] }),
       })),
       filterFields: filterFields(filter),
-      crossTabQuestions: choiceQuestions.map((q) => ({ value: q.id, label: q.title[locale], rowSelected: q.id === rowsQuestion?.id, colSelected: q.id === colsQuestion?.id })),
-      crossTab: crossTabModel,
+      crossTabQuestions: choices.questions.map((q) => ({ value: q.id, label: q.title[locale], rowSelected: q.id === rowsSelected, colSelected: q.id === colsSelected })),
+      rankChoices: (['first', 'any'] as const).map((value) => ({ value, label: t(res, value === 'first' ? 'crossTab.rankFirst' : 'crossTab.rankAny'), selected: rank === value })),
+      crossTab: table ? crossTabViewModel(table, deps.i18n, locale) : null,
       exports: [
-        { href: `${base}/report${query ? `?${query}` : ''}`, label: t(res, 'dashboard.report') },
-        { href: `${base}/export/responses.csv${query ? `?${query}` : ''}`, label: 'responses.csv' },
-        { href: `${base}/export/responses.json${query ? `?${query}` : ''}`, label: 'responses.json' },
-        { href: `${base}/export/results.csv${query ? `?${query}` : ''}`, label: 'results.csv' },
-        { href: `${base}/export/results.json${query ? `?${query}` : ''}`, label: 'results.json' },
+        { href: `${base}/report${queryString ? `?${queryString}` : ''}`, label: t(res, 'dashboard.report') },
+        { href: `${base}/export/responses.csv${queryString ? `?${queryString}` : ''}`, label: 'responses.csv' },
+        { href: `${base}/export/responses.json${queryString ? `?${queryString}` : ''}`, label: 'responses.json' },
+        { href: `${base}/export/results.csv${queryString ? `?${queryString}` : ''}`, label: 'results.csv' },
+        { href: `${base}/export/results.json${queryString ? `?${queryString}` : ''}`, label: 'results.json' },
       ],
       scripts: ['/static/vendor/chart.umd.min.js', '/static/js/results-charts.js'],
     });
@@ -146,10 +126,10 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
     const locale = res.locals.locale as Locale;
     const question = survey.questions.find((q) => q.id === req.params.question && q.type === 'text');
     if (!question) throw new NotFoundError();
-    const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
+    const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau, ['page', 'search']);
     const page = Math.max(1, Math.min(MAX_TEXT_PAGE, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
     const search = typeof req.query.search === 'string' ? req.query.search.trim().slice(0, 100) : '';
-    const found = await deps.dashboards.texts(survey, filter, question.id, { page, pageSize: TEXT_PAGE_SIZE, search: search || undefined });
+    const found = await deps.results.texts(survey, filter, question.id, { page, pageSize: TEXT_PAGE_SIZE, search: search || undefined });
     const base = `/staff/b/${bureau.slug}/surveys/${survey.slug}`;
     const link = (p: number) => {
       const params = filterQuery(filter);
@@ -190,10 +170,9 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
       await pipeline(format === 'csv' ? deps.exporter.responsesCsv(survey, filter) : deps.exporter.responsesJson(survey, filter), res);
       return;
     }
-    const counts = await deps.dashboards.counts(survey, filter);
-    const computed = questionResults({ questions: survey.questions, bureau, total: counts.total, tallies: counts.questions, smallCellThreshold: deps.smallCellMin });
-    if (format === 'csv') res.send(Exporter.resultsCsv(computed));
-    else res.send(JSON.stringify({ survey: survey.slug, filter, total: counts.total, rows: Exporter.resultsRows(computed) }, null, 2));
+    const computed = await deps.results.results({ survey, bureau, filter, view: 'staff' });
+    if (format === 'csv') res.send(Exporter.resultsCsv(computed.questions));
+    else res.send(JSON.stringify({ survey: survey.slug, filter, total: computed.total, rows: Exporter.resultsRows(computed.questions) }, null, 2));
   };
 
   /** A print-friendly report: the charts and tables of the results, with the filters stated. */
@@ -202,28 +181,19 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
     const bureau = currentBureau(res);
     const locale = res.locals.locale as Locale;
     const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
-    const counts = await deps.dashboards.counts(survey, filter);
-    const described = [
-      filter.from ? `${t(res, 'dashboard.from')} ${filter.from}` : null,
-      filter.to ? `${t(res, 'dashboard.to')} ${filter.to}` : null,
-      filter.district ? `${t(res, 'dashboard.district')}: ${bureau.districts.find((d) => d.id === filter.district)?.name[locale] ?? filter.district}` : null,
-      filter.channel ? `${t(res, 'dashboard.channel')}: ${t(res, `channelName.${filter.channel}`)}` : null,
-      filter.answer ? (() => {
-        const question = survey.questions.find((q) => q.id === filter.answer!.question)!;
-        return `${t(res, 'dashboard.answer')}: ${question.title[locale]} = ${answerLabel(res, question, filter.answer.value)}`;
-      })() : null,
-    ].filter(Boolean);
+    const found = await deps.results.results({ survey, bureau, filter, view: 'staff' });
+    const described = filterStatement(deps.results.describeFilter(survey, bureau, filter), deps.i18n, locale);
     renderStaffPage(deps.views, res, 'pages/staff/report', {
       pageTitle: t(res, 'dashboard.title', { title: survey.title[locale] }),
       bureauName: bureau.name[locale],
       surveyTitle: survey.title[locale],
-      total: counts.total,
+      total: found.total,
       generated: new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: bureau.timezone }).format(new Date()),
-      filterState: t(res, 'dashboard.filterState', { filters: described.length > 0 ? described.join('; ') : t(res, 'dashboard.noFilters') }),
-      smallCell: smallCellProtected(counts.total, deps.smallCellMin) ? t(res, 'results.smallCell', { threshold: deps.smallCellMin }) : null,
+      filterState: t(res, 'dashboard.filterState', { filters: described ?? t(res, 'dashboard.noFilters') }),
+      smallCell: found.smallCell ? t(res, 'results.smallCell', { threshold: found.smallCellThreshold }) : null,
       overTimeTitle: t(res, 'dashboard.overTime', { timezone: bureau.timezone }),
-      overTime: DashboardService.overTime(counts.byDay),
-      questions: resultsViewModel(questionResults({ questions: survey.questions, bureau, total: counts.total, tallies: counts.questions, smallCellThreshold: deps.smallCellMin }), deps.i18n, locale),
+      overTime: DashboardService.overTime(found.byDay),
+      questions: resultsViewModel(found.questions, deps.i18n, locale, found.smallCellThreshold),
       scripts: ['/static/vendor/chart.umd.min.js', '/static/js/results-charts.js'],
     }, 200, 'report');
   };

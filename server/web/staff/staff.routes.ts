@@ -56,13 +56,13 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.get('/b/:bureau/surveys/:survey/delete', manage, surveys.confirmRemove);
   router.post('/b/:bureau/surveys/:survey/delete', manage, surveys.remove);
 
-  const dashboard = dashboardController({ directory: container.directory, dashboards: container.dashboards, exporter: container.exporter, audit: container.audit, views, i18n, smallCellMin: config.smallCellMin, voteWatch: container.voteWatch });
+  const dashboard = dashboardController({ directory: container.directory, results: container.results, exporter: container.exporter, audit: container.audit, views, i18n, voteWatch: container.voteWatch });
   const heavy = container.heavyRequests;
   const byUser = (res: express.Response) => `user:${staffUser(res).id}`;
-  router.get('/b/:bureau/surveys/:survey/results', read, heavy.gate(byUser, passesOverResponses), dashboard.results);
+  router.get('/b/:bureau/surveys/:survey/results', read, heavy.gate(byUser, passesOverResponses, { queue: true }), dashboard.results);
   router.get('/b/:bureau/surveys/:survey/results/text/:question', read, heavy.gate(byUser), dashboard.texts);
   router.get('/b/:bureau/surveys/:survey/export/:file', read, heavy.gate(byUser), dashboard.exportFile);
-  router.get('/b/:bureau/surveys/:survey/report', read, heavy.gate(byUser, passesOverResponses), dashboard.report);
+  router.get('/b/:bureau/surveys/:survey/report', read, heavy.gate(byUser, passesOverResponses, { queue: true }), dashboard.report);
 
   const sharing = sharingController({ editor: container.editor, shareKit: container.shareKit, codes: container.codes, audit: container.audit, views, i18n });
   router.get('/b/:bureau/surveys/:survey/share', manage, sharing.sharePage);

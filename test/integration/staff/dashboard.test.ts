@@ -87,8 +87,11 @@ describe('survey dashboard', () => {
     expect(phone).toContain('1 of 6');
     expect(phone).toContain('Fewer than 3 responses: percentages are not shown');
     expect(phone).not.toContain('Average:');
-    const nonsense = (await analyst.get(`${at}?lang=en&district=nowhere&from=yesterday&answer=$where:1`).expect(200)).text;
-    expect(nonsense).not.toContain('Showing responses that match');
+    // A filter that does not hold is refused, never ignored (which would show every response as if filtered).
+    for (const bad of ['district=nowhere', 'from=yesterday', 'answer=$where:1', 'distrct=wuxing']) await analyst.get(`${at}?lang=en&${bad}`).expect(400);
+    // A ranking can filter: respondents who ranked vehicle theft at all (4th, 5th and 6th residents).
+    const ranked = (await analyst.get(`${at}?lang=en&answer=concerns:vehicle-theft`).expect(200)).text;
+    expect(ranked).toContain('3 of 6');
   });
 
   it('counts date, district and channel filters from day slices exactly as a pass over the responses would', async () => {
@@ -112,11 +115,23 @@ describe('survey dashboard', () => {
     expect(sliced[1]!.questions.safety!.options).toEqual({ '1': 1 });
   });
 
-  it('cross-tabulates two choice questions with row percentages', async () => {
-    const html = (await analyst.get(`${at}?lang=en&rows=district&cols=victim`).expect(200)).text;
-    // Wuxing: yes 2, no 2 → 50.0% / 50.0%; Nanxun: yes 1, no 1.
-    expect(html).toMatch(/<th scope="row">wuxing District<\/th><td class="num">2<br><span class="meta">50\.0%<\/span><\/td><td class="num">2<br><span class="meta">50\.0%<\/span><\/td><td class="num">4<\/td>/);
-    expect(html).toMatch(/<th scope="row">nanxun District<\/th><td class="num">1<br><span class="meta">—<\/span><\/td>/);
+  it('cross-tabulates two questions with n, the row base and row percentages', async () => {
+    const html = (await analyst.get(`${at}?lang=en&rows=district&cols=safety`).expect(200)).text;
+    // Wuxing rated 5, 4, 2, 4: base 4; no 1 → 0.0%; every other cell (1 or 2) is under the threshold (3): n shown, share hidden.
+    expect(html).toMatch(/<th scope="row">wuxing District<\/th><td class="num" data-base="4">4<\/td><td class="num" data-col="1" data-n="0">0<br><span class="meta">0\.0%<\/span><\/td><td class="num" data-col="2" data-n="1">1<br><span class="meta">—<\/span><\/td>/);
+    expect(html).toMatch(/data-col="4" data-n="2">2<br><span class="meta">—<\/span>/);
+    expect(html).toMatch(/<th scope="row">All respondents<\/th><td class="num">6<\/td>/);
+    // A rating column gives each row's mean with its 95% t interval: wuxing (5+4+2+4)/4 = 3.75, sd 1.2583, t(3) 3.182 → ±2.00.
+    expect(html).toContain('3.75 (1.75–5.75)');
+    // Nanxun (base 2) is a small row: every percentage hidden.
+    expect(html).toMatch(/<th scope="row">nanxun District<\/th><td class="num" data-base="2">2<\/td><td class="num" data-col="1" data-n="1">1<br><span class="meta">—<\/span>/);
+    // The corner cell names the rows (axe: no empty header), and the form starts on two different questions.
+    expect(html).toContain('<thead><tr><th scope="col">Where do you live?</th>');
+    const plain = (await analyst.get(`${at}?lang=en`).expect(200)).text;
+    expect(plain).toContain('<option value="district" selected>');
+    expect(/<select id="x-cols" name="cols">.*?<option value="([^"]+)" selected>/.exec(plain)?.[1]).not.toBe('district');
+    await analyst.get(`${at}?lang=en&rows=district&cols=district`).expect(400);
+    await analyst.get(`${at}?lang=en&rows=district&cols=advice`).expect(400);
   });
 
   it('lists free text newest first, searchable, escaped, with word counts', async () => {

@@ -84,7 +84,7 @@ describe('exports', () => {
     await analyst.get('/staff/b/elsewhere/surveys/every-type/export/responses.csv').expect(404);
   });
 
-  it('runs at most 2 heavy requests per user and 4 per process at once; the rest get 429 with Retry-After', async () => {
+  it('runs at most 2 heavy requests per user and 4 per process at once; exports get 429 with Retry-After, analysis waits its turn', async () => {
     const heavy = t.container.heavyRequests;
     const user = (await t.container.accounts.findByEmail('analyst@test.cn'))!;
     // Requests of this user and of others still running: held open by responses that have not closed yet.
@@ -98,11 +98,16 @@ describe('exports', () => {
     hold(`user:${String(user._id)}`);
     const busy = await analyst.get(`${at}/responses.csv`).expect(429);
     expect(Number(busy.headers['retry-after'])).toBeGreaterThan(0);
-    await analyst.get(`/staff/b/test-bureau/surveys/every-type/results?answer=victim:yes`).expect(429);
-    await analyst.get(`/staff/b/test-bureau/surveys/every-type/results?rows=victim&cols=patrols`).expect(429);
+    // An answer filter and a cross-tab read the column store: they queue instead, and run once a turn is free.
+    const filtered = analyst.get(`/staff/b/test-bureau/surveys/every-type/results?answer=victim:yes`).then((res) => res.status);
+    const crossed = analyst.get(`/staff/b/test-bureau/surveys/every-type/results?rows=victim&cols=patrols`).then((res) => res.status);
+    await expect.poll(() => heavy.waiting).toBe(2);
     // Light pages are not held back.
     await analyst.get('/staff/b/test-bureau/surveys/every-type/results').expect(200);
     held.shift()!.emit('close');
+    expect(await filtered).toBe(200);
+    expect(await crossed).toBe(200);
+    expect(heavy.waiting).toBe(0);
     await analyst.get(`${at}/responses.csv`).expect(200);
     // Other users' requests fill the process.
     hold('user:a');
@@ -113,4 +118,5 @@ describe('exports', () => {
     await analyst.get(`${at}/responses.json`).expect(200);
     expect(heavy.active).toBe(0);
   });
+
 });

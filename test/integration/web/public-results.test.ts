@@ -41,9 +41,11 @@ describe('public results', () => {
     expect(html).toContain('Average: 3.50 (95% confidence interval 0.74 to 6.26)');
     // Top two boxes: 3 of 4 = 75.0%.
     expect(html).toMatch(/Satisfied \(4–5\): 75\.0%/);
-    // Multiple choice among the 2 who saw it: theft 2/2 = 100.0%, fraud 1/2 = 50.0% — adds up to more than 100%.
-    expect(rowOf(html, 'Theft')).toEqual(['2', '100.0%']);
-    expect(rowOf(html, 'Fraud')).toEqual(['1', '50.0%']);
+    // Multiple choice: only the 2 victims saw it, fewer than the threshold (3) although 4 answered the survey:
+    // counts shown, percentages hidden, because protection is checked per question.
+    expect(rowOf(html, 'Theft')).toEqual(['2', '—']);
+    expect(rowOf(html, 'Fraud')).toEqual(['1', '—']);
+    expect(html).toContain('Fewer than 3 people answered this question');
     expect(html).toContain('shares add up to more than 100%');
     // Ranking: fraud first ×3 (75.0%), Borda for N=3: fraud 3+3+3+2 = 11 → 2.75 per respondent; traffic 1+1+1+3 = 6 → 1.50.
     expect(html).toMatch(/<td>1<\/td><th scope="row">Telecom fraud<\/th><td class="num">3 \(75\.0%\)<\/td><td class="num" data-value="2\.75">2\.75<\/td>/);
