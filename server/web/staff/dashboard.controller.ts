@@ -13,9 +13,6 @@ import { crossTab, smallCellProtected, wordCounts } from '../../services/dashboa
 import { integrityReport, REFUSAL_REASONS } from '../../services/voting/integrity-report.js';
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
 import type { VoteWatch } from '../../services/voting/vote-watch.js';
-import type { AuditLog } from '../../services/audit/audit-log.js';
-import { Exporter } from '../../services/dashboards/exports.js';
-import { pipeline } from 'node:stream/promises';
 import { formatShare, resultsViewModel } from '../shared/results.view-model.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
 import { bureauNav, currentBureau, renderStaffPage, staffUser } from './staff-pages.js';
@@ -25,7 +22,7 @@ const TEXT_PAGE_SIZE = 20;
 const MAX_TEXT_PAGE = 500;
 const CROSS_TAB_TYPES = new Set(['single', 'multiple', 'yes-no', 'rating', 'district', 'ranking']);
 
-export function dashboardController(deps: { directory: SurveyDirectory; dashboards: DashboardService; exporter: Exporter; audit: AuditLog; views: ViewRenderer; i18n: I18n; smallCellMin: number; voteWatch: VoteWatch }) {
+export function dashboardController(deps: { directory: SurveyDirectory; dashboards: DashboardService; views: ViewRenderer; i18n: I18n; smallCellMin: number; voteWatch: VoteWatch }) {
   const t = (res: Response, key: string, params?: Record<string, unknown>) => deps.i18n.translate(res.locals.locale as Locale, key, params);
 
   async function loadSurvey(req: Request, res: Response): Promise<Survey> {
@@ -131,10 +128,7 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
       crossTab: crossTabModel,
       exports: [
         { href: `${base}/report${query ? `?${query}` : ''}`, label: t(res, 'dashboard.report') },
-        { href: `${base}/export/responses.csv${query ? `?${query}` : ''}`, label: 'responses.csv' },
-        { href: `${base}/export/responses.json${query ? `?${query}` : ''}`, label: 'responses.json' },
-        { href: `${base}/export/results.csv${query ? `?${query}` : ''}`, label: 'results.csv' },
-        { href: `${base}/export/results.json${query ? `?${query}` : ''}`, label: 'results.json' },
+        { href: `${base}/export${query ? `?${query}` : ''}`, label: t(res, 'exports.page.link') },
       ],
       scripts: ['/static/vendor/chart.umd.min.js', '/static/js/results-charts.js'],
     });
@@ -175,27 +169,6 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
     });
   };
 
-  /** GET …/export/:file: raw responses streamed (CSV or JSON), or the aggregated table; the filter applies. */
-  const exportFile: RequestHandler = async (req, res) => {
-    const survey = await loadSurvey(req, res);
-    const bureau = currentBureau(res);
-    const file = String(req.params.file);
-    if (!['responses.csv', 'responses.json', 'results.csv', 'results.json'].includes(file)) throw new NotFoundError();
-    const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
-    await deps.audit.record({ actor: staffUser(res), action: 'export', bureau: bureau._id, target: { kind: 'survey', id: String(survey._id), label: survey.slug }, details: { file, filter } });
-    const [kind, format] = file.split('.') as ['responses' | 'results', 'csv' | 'json'];
-    res.setHeader('Content-Disposition', `attachment; filename="${survey.slug}-${file}"`);
-    res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
-    if (kind === 'responses') {
-      await pipeline(format === 'csv' ? deps.exporter.responsesCsv(survey, filter) : deps.exporter.responsesJson(survey, filter), res);
-      return;
-    }
-    const counts = await deps.dashboards.counts(survey, filter);
-    const computed = questionResults({ questions: survey.questions, bureau, total: counts.total, tallies: counts.questions, smallCellThreshold: deps.smallCellMin });
-    if (format === 'csv') res.send(Exporter.resultsCsv(computed));
-    else res.send(JSON.stringify({ survey: survey.slug, filter, total: counts.total, rows: Exporter.resultsRows(computed) }, null, 2));
-  };
-
   /** A print-friendly report: the charts and tables of the results, with the filters stated. */
   const report: RequestHandler = async (req, res) => {
     const survey = await loadSurvey(req, res);
@@ -228,5 +201,5 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
     }, 200, 'report');
   };
 
-  return { results, texts, exportFile, report };
+  return { results, texts, report };
 }

@@ -1,0 +1,101 @@
+/**
+ * The Excel workbook of a survey's responses, streamed with exceljs's WorkbookWriter: rows are committed as
+ * they come from the cursor and the writer waits whenever the client reads slower than the database, so a
+ * million responses never sit in memory. Sheets: "responses" (labels), "codes", "codebook", "about".
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import { LOCALES, type Locale } from '../../models/survey-definition.types.js';
+import type { ExportedResponse, ExportLayout, Translate } from './export-layout.js';
+
+/** Rows written between two looks at the client: small enough that what waits in the zip stays small. */
+const ROWS_PER_CHECK = 100;
+
+/** Resolves when the client has taken what it was sent; rejects if it went away. */
+export async function drained(output: Writable): Promise<void> {
+  if (!output.writableNeedDrain) return;
+  if (output.destroyed) throw new Error('the client went away');
+  const closed = once(output, 'close').then(() => {
+    throw new Error('the client went away');
+  });
+  await Promise.race([once(output, 'drain'), closed]);
+}
+
+export interface WorkbookAbout {
+  surveyTitle: string;
+  bureauName: string;
+  filters: string[];
+  exportedAt: string;
+}
+
+type Sheet = ReturnType<ExcelJS.stream.xlsx.WorkbookWriter['addWorksheet']>;
+
+export async function writeResponsesWorkbook(input: {
+  layout: ExportLayout;
+  locale: Locale;
+  translate: Translate;
+  about: WorkbookAbout;
+  /** Called once per sheet that lists responses; each pass reads them from the database again. */
+  responses: () => AsyncIterable<ExportedResponse>;
+  output: Writable;
+}): Promise<{ rows: number }> {
+  const t = (key: string, params?: Record<string, unknown>) => input.translate(input.locale, key, params);
+  // No shared strings and no styles: both would grow with every row in memory.
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: input.output, useStyles: false, useSharedStrings: false });
+  workbook.creator = 'Minyi';
+  const frozen = { views: [{ state: 'frozen' as const, ySplit: 1 }] };
+  // Added in the order they are written: the zip takes one sheet at a time, the next one waits in memory.
+  // Sheet names stay the same in every language, so a script can read a sheet by its name.
+  const labelsSheet = workbook.addWorksheet('responses', frozen);
+  const codesSheet = workbook.addWorksheet('codes', frozen);
+  const codebookSheet = workbook.addWorksheet('codebook', frozen);
+  const aboutSheet = workbook.addWorksheet('about');
+
+  const streamRows = async (sheet: Sheet, header: string[], row: (r: ExportedResponse) => unknown[]) => {
+    sheet.columns = header.map((h) => ({ width: Math.min(40, Math.max(10, [...h].length + 2)) }));
+    sheet.addRow(header).commit();
+    let rows = 0;
+    for await (const response of input.responses()) {
+      // Strings stay strings: exceljs writes them as text cells, which Excel and WPS never run as formulas.
+      sheet.addRow(row(response)).commit();
+      rows += 1;
+      if (rows % ROWS_PER_CHECK === 0) await drained(input.output);
+    }
+    sheet.commit();
+    return rows;
+  };
+
+  const labelColumns = input.layout.labelColumns(input.locale);
+  const rows = await streamRows(labelsSheet, labelColumns.map((c) => c.header), (r) => labelColumns.map((c) => c.value(r) ?? null));
+  const variables = input.layout.variables;
+  await streamRows(codesSheet, variables.map((v) => v.name), (r) => variables.map((v) => v.code(r) ?? null));
+
+  codebookSheet.columns = [{ width: 24 }, { width: 40 }, { width: 24 }, { width: 8 }, { width: 20 }, { width: 30 }, { width: 30 }];
+  codebookSheet.addRow([t('exports.codebook.variable'), t('exports.codebook.question'), t('exports.codebook.type'), t('exports.codebook.code'), t('exports.codebook.answerId'), t('exports.codebook.labelZh'), t('exports.codebook.labelEn')]).commit();
+  for (const variable of variables) {
+    const type = t(`exports.type.${variable.kind}`);
+    const label = variable.label[input.locale] || variable.label['zh-CN'];
+    codebookSheet.addRow([variable.name, label, type]).commit();
+    for (const value of variable.values) codebookSheet.addRow([variable.name, label, type, value.code, value.id, value.label['zh-CN'], value.label.en]).commit();
+    if (variable.scale) {
+      codebookSheet.addRow([variable.name, label, type, null, null, ...LOCALES.map((l) => `${input.translate(l, 'exports.scaleLow', { label: variable.scale!.low[l] })}; ${input.translate(l, 'exports.scaleHigh', { label: variable.scale!.high[l] })}`)]).commit();
+    }
+  }
+  codebookSheet.commit();
+
+  aboutSheet.columns = [{ width: 20 }, { width: 80 }];
+  const about: Array<[string, string | number]> = [
+    [t('exports.about.survey'), input.about.surveyTitle],
+    [t('exports.about.bureau'), input.about.bureauName],
+    [t('exports.about.filters'), input.about.filters.length > 0 ? input.about.filters.join('; ') : t('dashboard.noFilters')],
+    [t('exports.about.exportedAt'), input.about.exportedAt],
+    [t('exports.about.rows'), rows],
+    [t('exports.about.language'), input.locale],
+    [t('exports.about.note'), t('exports.about.noteText')],
+  ];
+  for (const line of about) aboutSheet.addRow(line).commit();
+  aboutSheet.commit();
+  await workbook.commit();
+  return { rows };
+}
