@@ -9,8 +9,10 @@ import ExcelJS from 'exceljs';
 import { LOCALES, type Locale } from '../../models/survey-definition.types.js';
 import type { ExportedResponse, ExportLayout, Translate } from './export-layout.js';
 
-/** Rows written between two looks at the client: small enough that what waits in the zip stays small. */
+/** Rows written between two looks at the zip and the client: small enough that what waits stays small. */
 const ROWS_PER_CHECK = 100;
+/** Sheet XML handed to the zip but not yet compressed, at most. */
+const MAX_UNZIPPED_BYTES = 1024 * 1024;
 
 /** Resolves when the client has taken what it was sent; rejects if it went away. */
 export async function drained(output: Writable): Promise<void> {
@@ -20,6 +22,52 @@ export async function drained(output: Writable): Promise<void> {
     throw new Error('the client went away');
   });
   await Promise.race([once(output, 'drain'), closed]);
+}
+
+interface Intake {
+  write(chunk: Buffer, callback?: () => void): boolean;
+}
+
+/**
+ * How much of a sheet's XML waits for the zip. exceljs hands each committed row to the zip without waiting
+ * (its StreamBuf ignores backpressure), so while deflate is slower than the database the XML would pile up
+ * unbounded before the client is even involved. A write's callback fires once the zip has taken the chunk:
+ * counting the bytes between the two tells the writer when to wait.
+ */
+class ZipIntake {
+  private pending = 0;
+  private wake: (() => void) | null = null;
+
+  constructor(sheet: Sheet) {
+    // The sheet's stream and its one destination (archiver's PassThrough); checked, so an upgrade of exceljs
+    // that changes them fails loudly rather than silently losing the bound.
+    const pipes = (sheet as unknown as { stream?: { pipes?: Intake[] } }).stream?.pipes;
+    if (!Array.isArray(pipes) || pipes.length !== 1 || typeof pipes[0]?.write !== 'function') throw new Error('exceljs: unexpected worksheet stream; the export cannot bound its memory');
+    const intake = pipes[0];
+    const write = intake.write.bind(intake);
+    intake.write = (chunk: Buffer, callback?: () => void) => {
+      this.pending += chunk.length;
+      return write(chunk, () => {
+        this.pending -= chunk.length;
+        if (this.pending <= MAX_UNZIPPED_BYTES && this.wake) {
+          const wake = this.wake;
+          this.wake = null;
+          wake();
+        }
+        callback?.();
+      });
+    };
+  }
+
+  /** Resolves once the zip has taken all but MAX_UNZIPPED_BYTES; rejects if the client went away meanwhile. */
+  async taken(output: Writable): Promise<void> {
+    if (this.pending <= MAX_UNZIPPED_BYTES) return;
+    if (output.destroyed) throw new Error('the client went away');
+    const closed = once(output, 'close').then(() => {
+      throw new Error('the client went away');
+    });
+    await Promise.race([new Promise<void>((resolve) => (this.wake = resolve)), closed]);
+  }
 }
 
 export interface WorkbookAbout {
@@ -55,12 +103,16 @@ export async function writeResponsesWorkbook(input: {
   const streamRows = async (sheet: Sheet, header: string[], row: (r: ExportedResponse) => unknown[]) => {
     sheet.columns = header.map((h) => ({ width: Math.min(40, Math.max(10, [...h].length + 2)) }));
     sheet.addRow(header).commit();
+    const intake = new ZipIntake(sheet);
     let rows = 0;
     for await (const response of input.responses()) {
       // Strings stay strings: exceljs writes them as text cells, which Excel and WPS never run as formulas.
       sheet.addRow(row(response)).commit();
       rows += 1;
-      if (rows % ROWS_PER_CHECK === 0) await drained(input.output);
+      if (rows % ROWS_PER_CHECK === 0) {
+        await intake.taken(input.output);
+        await drained(input.output);
+      }
     }
     sheet.commit();
     return rows;
