@@ -122,7 +122,10 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
       textQuestions: survey.questions.filter((q) => q.type === 'text').map((q) => ({
         href: `${base}/results/text/${q.id}${query ? `?${query}` : ''}`,
         label: t(res, 'dashboard.readTexts', { count: counts.questions[q.id]?.answered ?? 0, question: q.title[locale] }),
-      })),
+      })).concat(survey.questions.filter((q) => 'other' in q && q.other === true).map((q) => ({
+        href: `${base}/results/text/${q.id}${query ? `?${query}` : ''}`,
+        label: t(res, 'exports.other.link', { count: counts.questions[q.id]?.options[OTHER_OPTION_ID] ?? 0, question: q.title[locale] }),
+      }))),
       filterFields: filterFields(filter),
       crossTabQuestions: choiceQuestions.map((q) => ({ value: q.id, label: q.title[locale], rowSelected: q.id === rowsQuestion?.id, colSelected: q.id === colsQuestion?.id })),
       crossTab: crossTabModel,
@@ -138,12 +141,14 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
     const survey = await loadSurvey(req, res);
     const bureau = currentBureau(res);
     const locale = res.locals.locale as Locale;
-    const question = survey.questions.find((q) => q.id === req.params.question && q.type === 'text');
+    // A free-text question, or the "other, please specify" texts of a choice question.
+    const question = survey.questions.find((q) => q.id === req.params.question && (q.type === 'text' || ('other' in q && q.other === true)));
     if (!question) throw new NotFoundError();
+    const source = question.type === 'text' ? 'answers' : 'otherText';
     const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
     const page = Math.max(1, Math.min(MAX_TEXT_PAGE, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
     const search = typeof req.query.search === 'string' ? req.query.search.trim().slice(0, 100) : '';
-    const found = await deps.dashboards.texts(survey, filter, question.id, { page, pageSize: TEXT_PAGE_SIZE, search: search || undefined });
+    const found = await deps.dashboards.texts(survey, filter, question.id, { page, pageSize: TEXT_PAGE_SIZE, search: search || undefined, source });
     const base = `/staff/b/${bureau.slug}/surveys/${survey.slug}`;
     const link = (p: number) => {
       const params = filterQuery(filter);
@@ -153,14 +158,14 @@ export function dashboardController(deps: { directory: SurveyDirectory; dashboar
     };
     const districtName = (id: string | null) => (id ? bureau.districts.find((d) => d.id === id)?.name[locale] ?? id : null);
     renderStaffPage(deps.views, res, 'pages/staff/dashboard-texts', {
-      pageTitle: question.title[locale],
+      pageTitle: source === 'answers' ? question.title[locale] : t(res, 'exports.other.title', { question: question.title[locale] }),
       bureauNav: bureauNav(res, 'surveys', (key) => t(res, key)),
       backHref: `${base}/results${isFiltered(filter) ? `?${filterQuery(filter).toString()}` : ''}`,
-      questionTitle: question.title[locale],
+      questionTitle: source === 'answers' ? question.title[locale] : t(res, 'exports.other.title', { question: question.title[locale] }),
       action: `${base}/results/text/${question.id}`,
       filterFields: filterFields(filter),
       search,
-      countText: t(res, 'dashboard.newestFirst', { count: found.matching }),
+      countText: t(res, source === 'answers' ? 'dashboard.newestFirst' : 'exports.other.count', { count: found.matching }),
       items: found.items.map((item) => ({ text: item.text, day: item.day, district: districtName(item.district) })),
       previousHref: page > 1 ? link(page - 1) : null,
       nextHref: page * TEXT_PAGE_SIZE < found.matching && page < MAX_TEXT_PAGE ? link(page + 1) : null,
