@@ -41,6 +41,7 @@ export function compareController(deps: { models: Models; comparisons: Compariso
           : [],
       })),
       bureaus: comparison.rows.map((row) => row.bureau.name[locale]),
+      respondents: comparison.rows.map((row) => row.latest.answered),
       // Sorted by points, as the note above the table says.
       items: comparison.order.map((id) => comparison.question.options.find((o) => o.id === id)!).map((option) => ({
         label: option.label[locale],

@@ -62,6 +62,8 @@ describe('comparison across bureaus', () => {
     const grouped = en.slice(en.indexOf('data-chart="grouped"'));
     const order = [...grouped.matchAll(/<tr><th scope="row">([^<]+)<\/th>/g)].map((m) => m[1]);
     expect(order).toEqual(['Telecom fraud', 'Burglary', 'Vehicle theft', 'Traffic safety']);
+    // The table gives each bureau's n: 3 respondents in bureau A's latest wave, 2 in bureau B's.
+    expect(grouped).toMatch(/<tfoot><tr><th scope="row">Respondents \(n\)<\/th><td class="num">3<\/td><td class="num">2<\/td><\/tr><\/tfoot>/);
   });
 
   it("is linked from a planner's home page even when the planner reads only one bureau running the survey", async () => {
