@@ -60,7 +60,8 @@ describe('comparison across bureaus', () => {
     // Latest waves pooled (5 respondents): fraud 7 + 6 = 13, burglary 4 + 4 = 8, vehicle theft 6 + 0 = 6,
     // traffic 1 + 2 = 3 points; the survey lists vehicle theft, burglary, fraud, traffic.
     const grouped = en.slice(en.indexOf('data-chart="grouped"'));
-    const order = [...grouped.matchAll(/<tr><th scope="row">([^<]+)<\/th>/g)].map((m) => m[1]);
+    const body = grouped.slice(grouped.indexOf('<tbody>'), grouped.indexOf('</tbody>'));
+    const order = [...body.matchAll(/<tr><th scope="row">([^<]+)<\/th>/g)].map((m) => m[1]);
     expect(order).toEqual(['Telecom fraud', 'Burglary', 'Vehicle theft', 'Traffic safety']);
     // The table gives each bureau's n: 3 respondents in bureau A's latest wave, 2 in bureau B's.
     expect(grouped).toMatch(/<tfoot><tr><th scope="row">Respondents \(n\)<\/th><td class="num">3<\/td><td class="num">2<\/td><\/tr><\/tfoot>/);
