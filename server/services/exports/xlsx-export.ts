@@ -3,7 +3,6 @@
  * they come from the cursor and the writer waits whenever the client reads slower than the database, so a
  * million responses never sit in memory. Sheets: "responses" (labels), "codes", "codebook", "about".
  */
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { LOCALES, type Locale } from '../../models/survey-definition.types.js';
@@ -14,14 +13,32 @@ const ROWS_PER_CHECK = 100;
 /** Sheet XML handed to the zip but not yet compressed, at most. */
 const MAX_UNZIPPED_BYTES = 1024 * 1024;
 
+/**
+ * Waits for `subscribe`'s signal, or rejects when the client goes away first. Listeners are removed either
+ * way: a million rows wait thousands of times, and a listener left behind each time would add up.
+ */
+function unlessClosed(output: Writable, subscribe: (done: () => void) => () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (output.destroyed) return reject(new Error('the client went away'));
+    const onClose = () => {
+      unsubscribe();
+      reject(new Error('the client went away'));
+    };
+    const unsubscribe = subscribe(() => {
+      output.off('close', onClose);
+      resolve();
+    });
+    output.once('close', onClose);
+  });
+}
+
 /** Resolves when the client has taken what it was sent; rejects if it went away. */
 export async function drained(output: Writable): Promise<void> {
   if (!output.writableNeedDrain) return;
-  if (output.destroyed) throw new Error('the client went away');
-  const closed = once(output, 'close').then(() => {
-    throw new Error('the client went away');
+  await unlessClosed(output, (done) => {
+    output.once('drain', done);
+    return () => output.off('drain', done);
   });
-  await Promise.race([once(output, 'drain'), closed]);
 }
 
 interface Intake {
@@ -62,11 +79,12 @@ class ZipIntake {
   /** Resolves once the zip has taken all but MAX_UNZIPPED_BYTES; rejects if the client went away meanwhile. */
   async taken(output: Writable): Promise<void> {
     if (this.pending <= MAX_UNZIPPED_BYTES) return;
-    if (output.destroyed) throw new Error('the client went away');
-    const closed = once(output, 'close').then(() => {
-      throw new Error('the client went away');
+    await unlessClosed(output, (done) => {
+      this.wake = done;
+      return () => {
+        this.wake = null;
+      };
     });
-    await Promise.race([new Promise<void>((resolve) => (this.wake = resolve)), closed]);
   }
 }
 

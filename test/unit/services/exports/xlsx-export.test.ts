@@ -119,6 +119,9 @@ describe('the streamed workbook', () => {
     expect(client.bytes).toBeGreaterThan(4 * MB);
     console.log(`streamed ${ROWS} responses (two sheets, ${(client.bytes / MB).toFixed(1)} MB zipped): peak ${(peak / MB).toFixed(1)} MB above the start`);
     expect(peak).toBeLessThan(48 * MB);
+    // Each wait for the client removes its listeners again (thousands of waits would otherwise pile up).
+    expect(client.listenerCount('close')).toBeLessThan(5);
+    expect(client.listenerCount('drain')).toBeLessThan(5);
   });
 
   it('writes a workbook that exceljs reads back, row for row', async () => {
