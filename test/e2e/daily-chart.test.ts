@@ -1,4 +1,10 @@
-/** The responses-per-day chart of a one-day survey: an axis of whole counts from 0, and the table's total n. */
+/**
+ * The responses-per-day chart of a one-day survey: an axis of whole counts from 0, and the table's total n.
+ * The dashboard, the export page and an "other" texts page pass axe.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AxeResults } from 'axe-core';
 import type { Browser } from 'playwright-core';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +43,7 @@ afterAll(async () => {
 
 describe('the daily chart of a one-day survey', () => {
   it('counts from 0 in whole numbers, and its table gives n', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', bypassCSP: true });
     const page = await context.newPage();
     const problems = watchForProblems(page);
     await signInInBrowser(page, minyi.baseUrl, 'analyst@huzhou.test', STAFF_PASSWORD);
@@ -57,6 +63,14 @@ describe('the daily chart of a one-day survey', () => {
     // Every chart's table states its n.
     const tables = page.locator('table[data-chart]');
     for (let i = 0; i < (await tables.count()); i += 1) expect(await tables.nth(i).locator('tfoot').count(), `table ${i}`).toBe(1);
+    // Staff pages of this work, through axe (injected inline, hence bypassCSP).
+    const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    for (const path of [RESULTS, RESULTS.replace('/results', '/export'), `${RESULTS}/text/crime-kind`]) {
+      await page.goto(`${minyi.baseUrl}${path}?lang=en`);
+      await page.addScriptTag({ content: axe });
+      const results = await page.evaluate(() => (window as unknown as { axe: { run(context: Document, options: object): Promise<AxeResults> } }).axe.run(document, { resultTypes: ['violations'] }));
+      expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), path).toEqual([]);
+    }
     expect(problems).toEqual([]);
     await context.close();
   });
