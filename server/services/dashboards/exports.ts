@@ -118,7 +118,7 @@ export class Exporter {
       locale: context.locale,
       translate: this.translate,
       about: { surveyTitle: context.survey.title[context.locale], bureauName: context.bureau.name[context.locale], filters: this.filterText(context), exportedAt },
-      responses: () => this.responses(context),
+      responses: this.responses(context),
       output,
     });
   }

@@ -2,11 +2,18 @@
  * The Excel workbook of a survey's responses, streamed with exceljs's WorkbookWriter: rows are committed as
  * they come from the cursor and the writer waits whenever the client reads slower than the database, so a
  * million responses never sit in memory. Sheets: "responses" (labels), "codes", "codebook", "about".
+ * The responses are read once, so both sheets hold the same ones even while votes arrive.
  */
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { LOCALES, type Locale } from '../../models/survey-definition.types.js';
-import type { ExportedResponse, ExportLayout, Translate } from './export-layout.js';
+import type { CodeVariable, ExportedResponse, ExportLayout, Translate } from './export-layout.js';
 
 /** Rows written between two looks at the zip and the client: small enough that what waits stays small. */
 const ROWS_PER_CHECK = 100;
@@ -102,11 +109,10 @@ export async function writeResponsesWorkbook(input: {
   locale: Locale;
   translate: Translate;
   about: WorkbookAbout;
-  /** Called once per sheet that lists responses; each pass reads them from the database again. */
-  responses: () => AsyncIterable<ExportedResponse>;
+  /** Read once: both sheets of responses hold the same responses, even while votes arrive. */
+  responses: AsyncIterable<ExportedResponse>;
   output: Writable;
 }): Promise<{ rows: number }> {
-  const t = (key: string, params?: Record<string, unknown>) => input.translate(input.locale, key, params);
   // No shared strings and no styles: both would grow with every row in memory.
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: input.output, useStyles: false, useSharedStrings: false });
   workbook.creator = 'Minyi';
@@ -118,54 +124,85 @@ export async function writeResponsesWorkbook(input: {
   const codebookSheet = workbook.addWorksheet('codebook', frozen);
   const aboutSheet = workbook.addWorksheet('about');
 
-  const streamRows = async (sheet: Sheet, header: string[], row: (r: ExportedResponse) => unknown[]) => {
+  const streamRows = async (sheet: Sheet, header: string[], rows: AsyncIterable<unknown[]>) => {
     sheet.columns = header.map((h) => ({ width: Math.min(40, Math.max(10, [...h].length + 2)) }));
     sheet.addRow(header).commit();
     const intake = new ZipIntake(sheet);
-    let rows = 0;
-    for await (const response of input.responses()) {
+    let count = 0;
+    for await (const values of rows) {
       // Strings stay strings: exceljs writes them as text cells, which Excel and WPS never run as formulas.
-      sheet.addRow(row(response)).commit();
-      rows += 1;
-      if (rows % ROWS_PER_CHECK === 0) {
+      sheet.addRow(values).commit();
+      count += 1;
+      if (count % ROWS_PER_CHECK === 0) {
         await intake.taken(input.output);
         await drained(input.output);
       }
     }
     sheet.commit();
-    return rows;
+    return count;
   };
 
   const labelColumns = input.layout.labelColumns(input.locale);
-  const rows = await streamRows(labelsSheet, labelColumns.map((c) => c.header), (r) => labelColumns.map((c) => c.value(r) ?? null));
   const variables = input.layout.variables;
-  await streamRows(codesSheet, variables.map((v) => v.name), (r) => variables.map((v) => v.code(r) ?? null));
+  // The zip writes one sheet after the other, so the codes of the responses wait in a private temporary file
+  // (one JSON line each) while the labelled sheet is written, and it is deleted whatever happens.
+  const dir = await mkdtemp(path.join(tmpdir(), 'minyi-export-'));
+  const codesFile = path.join(dir, 'codes.jsonl');
+  const codes = createWriteStream(codesFile, { mode: 0o600 });
+  try {
+    const written = once(codes, 'close');
+    async function* labelled() {
+      for await (const response of input.responses) {
+        if (!codes.write(`${JSON.stringify(variables.map((v) => v.code(response) ?? null))}\n`)) await once(codes, 'drain');
+        yield labelColumns.map((c) => c.value(response) ?? null);
+      }
+    }
+    const rows = await streamRows(labelsSheet, labelColumns.map((c) => c.header), labelled());
+    codes.end();
+    await written;
+    async function* coded() {
+      for await (const line of createInterface({ input: createReadStream(codesFile), crlfDelay: Infinity })) yield JSON.parse(line) as unknown[];
+    }
+    await streamRows(codesSheet, variables.map((v) => v.name), coded());
+    writeCodebook(codebookSheet, variables, input.locale, input.translate);
+    writeAbout(aboutSheet, rows, input.about, input.locale, input.translate);
+    await workbook.commit();
+    return { rows };
+  } finally {
+    codes.destroy();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
-  codebookSheet.columns = [{ width: 24 }, { width: 40 }, { width: 24 }, { width: 8 }, { width: 20 }, { width: 30 }, { width: 30 }];
-  codebookSheet.addRow([t('exports.codebook.variable'), t('exports.codebook.question'), t('exports.codebook.type'), t('exports.codebook.code'), t('exports.codebook.answerId'), t('exports.codebook.labelZh'), t('exports.codebook.labelEn')]).commit();
+/** What every code means: a row per variable, then a row per code with its labels in both languages. */
+function writeCodebook(sheet: Sheet, variables: CodeVariable[], locale: Locale, translate: Translate): void {
+  const t = (key: string, params?: Record<string, unknown>) => translate(locale, key, params);
+  sheet.columns = [{ width: 24 }, { width: 40 }, { width: 24 }, { width: 8 }, { width: 20 }, { width: 30 }, { width: 30 }];
+  sheet.addRow([t('exports.codebook.variable'), t('exports.codebook.question'), t('exports.codebook.type'), t('exports.codebook.code'), t('exports.codebook.answerId'), t('exports.codebook.labelZh'), t('exports.codebook.labelEn')]).commit();
   for (const variable of variables) {
     const type = t(`exports.type.${variable.kind}`);
-    const label = variable.label[input.locale] || variable.label['zh-CN'];
-    codebookSheet.addRow([variable.name, label, type]).commit();
-    for (const value of variable.values) codebookSheet.addRow([variable.name, label, type, value.code, value.id, value.label['zh-CN'], value.label.en]).commit();
-    if (variable.scale) {
-      codebookSheet.addRow([variable.name, label, type, null, null, ...LOCALES.map((l) => `${input.translate(l, 'exports.scaleLow', { label: variable.scale!.low[l] })}; ${input.translate(l, 'exports.scaleHigh', { label: variable.scale!.high[l] })}`)]).commit();
-    }
+    const label = variable.label[locale] || variable.label['zh-CN'];
+    sheet.addRow([variable.name, label, type]).commit();
+    for (const value of variable.values) sheet.addRow([variable.name, label, type, value.code, value.id, value.label['zh-CN'], value.label.en]).commit();
+    const scale = variable.scale;
+    if (scale) sheet.addRow([variable.name, label, type, null, null, ...LOCALES.map((l) => `${translate(l, 'exports.scaleLow', { label: scale.low[l] })}; ${translate(l, 'exports.scaleHigh', { label: scale.high[l] })}`)]).commit();
   }
-  codebookSheet.commit();
+  sheet.commit();
+}
 
-  aboutSheet.columns = [{ width: 20 }, { width: 80 }];
-  const about: Array<[string, string | number]> = [
-    [t('exports.about.survey'), input.about.surveyTitle],
-    [t('exports.about.bureau'), input.about.bureauName],
-    [t('exports.about.filters'), input.about.filters.length > 0 ? input.about.filters.join('; ') : t('dashboard.noFilters')],
-    [t('exports.about.exportedAt'), input.about.exportedAt],
+/** The survey, the filters, the time of export (in the bureau's time zone) and the number of responses. */
+function writeAbout(sheet: Sheet, rows: number, about: WorkbookAbout, locale: Locale, translate: Translate): void {
+  const t = (key: string) => translate(locale, key);
+  sheet.columns = [{ width: 20 }, { width: 80 }];
+  const lines: Array<[string, string | number]> = [
+    [t('exports.about.survey'), about.surveyTitle],
+    [t('exports.about.bureau'), about.bureauName],
+    [t('exports.about.filters'), about.filters.length > 0 ? about.filters.join('; ') : t('dashboard.noFilters')],
+    [t('exports.about.exportedAt'), about.exportedAt],
     [t('exports.about.rows'), rows],
-    [t('exports.about.language'), input.locale],
+    [t('exports.about.language'), locale],
     [t('exports.about.note'), t('exports.about.noteText')],
   ];
-  for (const line of about) aboutSheet.addRow(line).commit();
-  aboutSheet.commit();
-  await workbook.commit();
-  return { rows };
+  for (const line of lines) sheet.addRow(line).commit();
+  sheet.commit();
 }
