@@ -187,7 +187,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     dashboards,
     columnStore,
     results: new ResultsService(dashboards, { smallCellMin: config.smallCellMin }),
-    exporter: new Exporter(models, { sortsInMemory: input.database.capabilities.sortsInMemory }),
+    exporter: new Exporter(models, (locale, key, params) => parts.i18n.translate(locale, key, params), { sortsInMemory: input.database.capabilities.sortsInMemory }),
     comparisons: new ComparisonService(models, tallies),
     apiTokens: new ApiTokens(models),
     editor: new SurveyEditor(models, { validator: parts.definitionValidator, tallies, directory, audit, templates: parts.templates }),

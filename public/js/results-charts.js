@@ -22,7 +22,7 @@
         return { label: head.textContent.trim(), data: rows.map(function (row) { return valuesOf(row)[column] || 0; }), backgroundColor: COLOURS[column % COLOURS.length] };
       });
     } else {
-      datasets = [{ data: rows.map(function (row) { return valuesOf(row)[0] || 0; }), backgroundColor: COLOURS[0], borderColor: COLOURS[0], pointRadius: kind === 'line' ? 2 : 0 }];
+      datasets = [{ data: rows.map(function (row) { return valuesOf(row)[0] || 0; }), backgroundColor: COLOURS[0], borderColor: COLOURS[0], pointRadius: kind === 'line' ? (rows.length === 1 ? 4 : 2) : 0 }];
     }
     if (labels.length === 0) return;
     var figure = document.createElement('figure');
@@ -49,7 +49,10 @@
           x: {
             beginAtZero: true,
             ticks: unit && kind !== 'line' ? { callback: function () { return withUnit(window.Chart.Ticks.formatters.numeric.apply(this, arguments)); } } : {}
-          }
+          },
+          // Responses per day are whole numbers counted from 0: a one-day survey's single point would
+          // otherwise sit on an axis from 6.6 to 7.4.
+          y: kind === 'line' ? { beginAtZero: true, ticks: { precision: 0 } } : {}
         }
       }
     });

@@ -13,6 +13,8 @@ import { rankingSummary, type RankingItem } from './statistics.js';
 export interface Wave {
   survey: Survey;
   total: number;
+  /** Respondents who answered the ranking question. */
+  answered: number;
   items: RankingItem[];
 }
 
@@ -25,6 +27,8 @@ export interface BureauComparison {
 export interface Comparison {
   question: RankingQuestion;
   rows: BureauComparison[];
+  /** Item ids by their points per respondent over every bureau's latest wave, highest first. */
+  order: string[];
 }
 
 /** Surveys the dashboards may compare: published ones, newest wave first. */
@@ -36,15 +40,18 @@ export class ComparisonService {
     private readonly tallies: TallyService,
   ) {}
 
-  /** Templates used by at least two of the given bureaus, for links to their comparison. */
+  /**
+   * Templates used by any of the given bureaus, for links to their comparison: a planner who may read one
+   * bureau still compares its waves, and learns the page exists before a second bureau runs the survey.
+   */
   async comparableTemplates(bureauIds: Bureau['_id'][]): Promise<string[]> {
     const rows = await this.models.Survey.aggregate<{ _id: { template: string; bureau: unknown } }>([
-      { $match: { template: { $ne: null }, status: { $in: ['open', 'closed', 'archived', 'scheduled'] }, bureau: { $in: bureauIds } } },
+      { $match: { template: { $ne: null }, status: { $in: ['open', 'closed', 'archived'] }, bureau: { $in: bureauIds } } },
       { $group: { _id: { template: '$template', bureau: '$bureau' }, surveys: { $sum: 1 } } },
     ]);
     const bureausPerTemplate = new Map<string, number>();
     for (const row of rows) bureausPerTemplate.set(row._id.template, (bureausPerTemplate.get(row._id.template) ?? 0) + 1);
-    return [...bureausPerTemplate].filter(([, count]) => count >= 2).map(([template]) => template).sort();
+    return [...bureausPerTemplate.keys()].sort();
   }
 
   async compare(template: string, bureaus: Bureau[]): Promise<Comparison | null> {
@@ -57,7 +64,7 @@ export class ComparisonService {
       const tally = tallyOf.get(String(survey._id));
       const counts = tally?.questions[question.id];
       const itemIds = question.options.map((o) => o.id);
-      return { survey, total: tally?.total ?? 0, items: rankingSummary(counts?.ranks ?? {}, question.rankCount, counts?.answered ?? 0, itemIds) };
+      return { survey, total: tally?.total ?? 0, answered: counts?.answered ?? 0, items: rankingSummary(counts?.ranks ?? {}, question.rankCount, counts?.answered ?? 0, itemIds) };
     };
     const rows: BureauComparison[] = [];
     for (const bureau of bureaus) {
@@ -65,6 +72,15 @@ export class ComparisonService {
       if (own.length === 0) continue;
       rows.push({ bureau, latest: wave(own[0]!), previous: own[1] ? wave(own[1]) : null });
     }
-    return { question, rows };
+    return { question, rows, order: pooledOrder(question, rows) };
   }
+}
+
+/** Items by points per respondent over all the latest waves together (each respondent weighs the same). */
+function pooledOrder(question: RankingQuestion, rows: BureauComparison[]): string[] {
+  const ids = question.options.map((o) => o.id);
+  const respondents = rows.reduce((sum, row) => sum + row.latest.answered, 0);
+  const pooled = (id: string, key: 'bordaScore' | 'firstChoice') => rows.reduce((sum, row) => sum + (row.latest.items.find((i) => i.id === id)?.[key] ?? 0), 0);
+  const points = (id: string) => (respondents > 0 ? pooled(id, 'bordaScore') / respondents : 0);
+  return [...ids].sort((a, b) => points(b) - points(a) || pooled(b, 'firstChoice') - pooled(a, 'firstChoice') || ids.indexOf(a) - ids.indexOf(b));
 }

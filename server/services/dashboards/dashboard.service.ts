@@ -164,15 +164,17 @@ export class DashboardService {
   }
 
   /**
-   * Free-text answers to a question, newest first, optionally containing a search term: one page, how many
+   * Free-text answers to a question (or its "other" texts), newest first, optionally containing a search term: one page, how many
    * match, and the newest matches (up to TEXT_SAMPLE) for word counts. One pass over the matching responses
    * that keeps at most the answers up to the end of the page, so memory stays small however many there are.
    */
-  async texts(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter, questionId: string, options: { page: number; pageSize: number; search?: string }): Promise<{ items: TextAnswer[]; matching: number; sample: TextAnswer[] }> {
+  async texts(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter, questionId: string, options: { page: number; pageSize: number; search?: string; source?: 'answers' | 'otherText' }): Promise<{ items: TextAnswer[]; matching: number; sample: TextAnswer[] }> {
     const search = options.search?.toLowerCase();
     const start = (options.page - 1) * options.pageSize;
-    const query = { ...responseQuery(survey._id, filter, survey.questions), [`answers.${questionId}`]: { $exists: true } };
-    const cursor = this.models.Response.find(query, { [`answers.${questionId}`]: 1, day: 1, district: 1 })
+    // A free-text answer, or the "other, please specify" text of a choice question.
+    const source = options.source ?? 'answers';
+    const query = { ...responseQuery(survey._id, filter, survey.questions), [`${source}.${questionId}`]: { $exists: true } };
+    const cursor = this.models.Response.find(query, { [`${source}.${questionId}`]: 1, day: 1, district: 1 })
       // Newest day first (response ids carry no time, see response-id.ts); the {survey, day} index serves it.
       .sort(this.options.sortsInMemory ? {} : { day: -1 })
       .lean<SurveyResponse>()
@@ -181,7 +183,7 @@ export class DashboardService {
     let matching = 0;
     for await (const raw of cursor) {
       const response = raw as SurveyResponse;
-      const text = response.answers[questionId];
+      const text = response[source]?.[questionId];
       if (typeof text !== 'string' || (search && !text.toLowerCase().includes(search))) continue;
       matching += 1;
       newest.add({ text, day: response.day, district: response.district });

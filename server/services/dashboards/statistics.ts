@@ -42,6 +42,8 @@ export interface RankingItem {
   /** Points per respondent, so surveys of different sizes compare; null when nobody answered. */
   bordaMean: number | null;
   mentions: number;
+  /** Respondents who put the item at each rank ("1", "2", …). */
+  byRank: Record<string, number>;
 }
 
 export interface CrossTabCell {
@@ -255,6 +257,7 @@ export function rankingSummary(
         bordaScore,
         bordaMean: answered === 0 ? null : bordaScore / answered,
         mentions,
+        byRank: { ...ranks[id] },
       };
     })
     .sort((a, b) => b.bordaScore - a.bordaScore || b.firstChoice - a.firstChoice || byId(a.id, b.id));

@@ -117,8 +117,8 @@ export class ResultsService {
     };
   }
 
-  /** Free-text answers of a question under the filter, newest first (see DashboardService.texts). */
-  texts(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter, questionId: string, options: { page: number; pageSize: number; search?: string }) {
+  /** Free-text answers, or "other, please specify" texts, of a question under the filter, newest first (see DashboardService.texts). */
+  texts(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter, questionId: string, options: { page: number; pageSize: number; search?: string; source?: 'answers' | 'otherText' }) {
     return this.dashboards.texts(survey, filter, questionId, options);
   }
 

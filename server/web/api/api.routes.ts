@@ -159,7 +159,7 @@ export function apiRoutes(container: Container, session: RequestHandler[]): Rout
       details: { via: 'api', format, filter },
     });
     res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
-    await pipeline(format === 'csv' ? container.exporter.responsesCsv(survey, filter) : container.exporter.responsesJson(survey, filter), res);
+    await pipeline(format === 'csv' ? container.exporter.responsesCsv({ survey, bureau, filter, locale: survey.defaultLocale }, 'codes') : container.exporter.responsesJson({ survey, filter }), res);
   };
   router.get('/surveys/:bureau/:survey/responses', container.heavyRequests.gate(who), responses('json'));
   router.get('/surveys/:bureau/:survey/responses.csv', container.heavyRequests.gate(who), responses('csv'));

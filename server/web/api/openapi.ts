@@ -47,7 +47,7 @@ export function openApiDocument(publicUrl: string) {
         get: { summary: 'Raw responses as a JSON array, streamed (no client data)', operationId: 'getResponses', parameters: [...surveyPath, ...filterParameters], responses: { 200: { description: 'Responses', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Response' } } } } }, 400: errorResponse, 401: errorResponse, 404: errorResponse } },
       },
       '/surveys/{bureau}/{survey}/responses.csv': {
-        get: { summary: 'Raw responses as CSV (UTF-8 with BOM), streamed', operationId: 'getResponsesCsv', parameters: [...surveyPath, ...filterParameters], responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, 400: errorResponse, 401: errorResponse, 404: errorResponse } },
+        get: { summary: 'Raw responses as CSV (UTF-8 with BOM), streamed: SPSS-safe variable names and numeric codes, explained by the codebook of the staff Excel export and its SPSS syntax', operationId: 'getResponsesCsv', parameters: [...surveyPath, ...filterParameters], responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, 400: errorResponse, 401: errorResponse, 404: errorResponse } },
       },
       ...adviceOpenApiPaths,
     },

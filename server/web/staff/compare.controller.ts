@@ -41,7 +41,9 @@ export function compareController(deps: { models: Models; comparisons: Compariso
           : [],
       })),
       bureaus: comparison.rows.map((row) => row.bureau.name[locale]),
-      items: comparison.question.options.map((option) => ({
+      respondents: comparison.rows.map((row) => row.latest.answered),
+      // Sorted by points, as the note above the table says.
+      items: comparison.order.map((id) => comparison.question.options.find((o) => o.id === id)!).map((option) => ({
         label: option.label[locale],
         values: comparison.rows.map((row) => {
           const value = row.latest.items.find((i) => i.id === option.id)?.bordaMean ?? null;

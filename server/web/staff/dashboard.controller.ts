@@ -3,18 +3,17 @@ import type { Request, RequestHandler, Response } from 'express';
 import { NotFoundError } from '../../errors/index.js';
 import type { I18n, Locale } from '../../i18n/i18n.js';
 import { CHANNELS } from '../../models/response.model.js';
+import { OTHER_OPTION_ID } from '../../models/survey-definition.types.js';
 import type { Survey } from '../../models/survey.model.js';
 import { isBureauStaff } from '../../services/accounts/access.js';
 import { filterQuery, isFiltered, readFilter, readRankCount, scalarField, FilterError, type DashboardFilter } from '../../services/dashboards/dashboard-filter.js';
 import { DashboardService } from '../../services/dashboards/dashboard.service.js';
 import { wordCounts } from '../../services/dashboards/statistics.js';
+import type { QuestionResult } from '../../services/dashboards/question-results.js';
 import type { ResultsService } from '../../services/results/results.service.js';
 import { integrityReport, REFUSAL_REASONS } from '../../services/voting/integrity-report.js';
 import type { SurveyDirectory } from '../../services/voting/survey-directory.js';
 import type { VoteWatch } from '../../services/voting/vote-watch.js';
-import type { AuditLog } from '../../services/audit/audit-log.js';
-import { Exporter } from '../../services/dashboards/exports.js';
-import { pipeline } from 'node:stream/promises';
 import { filterStatement } from '../shared/filter-statement.js';
 import { resultsViewModel } from '../shared/results.view-model.js';
 import { crossTabViewModel } from './cross-tab.view-model.js';
@@ -27,7 +26,13 @@ const MAX_TEXT_PAGE = 500;
 /** The dashboard's own query fields besides the filter: the cross-tab's questions and how a ranking counts. */
 const CROSS_TAB_FIELDS = ['rows', 'cols', 'rank'];
 
-export function dashboardController(deps: { directory: SurveyDirectory; results: ResultsService; exporter: Exporter; audit: AuditLog; views: ViewRenderer; i18n: I18n; voteWatch: VoteWatch }) {
+/** Respondents who chose "other" (a ranking: who ranked it at all). */
+function otherCount(result: QuestionResult): number {
+  if (result.kind === 'ranking') return result.items.find((item) => item.id === OTHER_OPTION_ID)?.mentions ?? 0;
+  return 'rows' in result ? result.rows.find((row) => row.id === OTHER_OPTION_ID)?.count ?? 0 : 0;
+}
+
+export function dashboardController(deps: { directory: SurveyDirectory; results: ResultsService; views: ViewRenderer; i18n: I18n; voteWatch: VoteWatch }) {
   const t = (res: Response, key: string, params?: Record<string, unknown>) => deps.i18n.translate(res.locals.locale as Locale, key, params);
 
   async function loadSurvey(req: Request, res: Response): Promise<Survey> {
@@ -104,17 +109,17 @@ export function dashboardController(deps: { directory: SurveyDirectory; results:
       textQuestions: found.questions.filter((q) => q.kind === 'text').map((q) => ({
         href: `${base}/results/text/${q.question.id}${queryString ? `?${queryString}` : ''}`,
         label: t(res, 'dashboard.readTexts', { count: q.answered, question: q.question.title[locale] }),
-      })),
+      })).concat(found.questions.filter((q) => 'other' in q.question && q.question.other === true).map((q) => ({
+        href: `${base}/results/text/${q.question.id}${queryString ? `?${queryString}` : ''}`,
+        label: t(res, 'exports.other.link', { count: otherCount(q), question: q.question.title[locale] }),
+      }))),
       filterFields: filterFields(filter),
       crossTabQuestions: choices.questions.map((q) => ({ value: q.id, label: q.title[locale], rowSelected: q.id === rowsSelected, colSelected: q.id === colsSelected })),
       rankChoices: (['first', 'any'] as const).map((value) => ({ value, label: t(res, value === 'first' ? 'crossTab.rankFirst' : 'crossTab.rankAny'), selected: rank === value })),
       crossTab: table ? crossTabViewModel(table, deps.i18n, locale) : null,
       exports: [
         { href: `${base}/report${queryString ? `?${queryString}` : ''}`, label: t(res, 'dashboard.report') },
-        { href: `${base}/export/responses.csv${queryString ? `?${queryString}` : ''}`, label: 'responses.csv' },
-        { href: `${base}/export/responses.json${queryString ? `?${queryString}` : ''}`, label: 'responses.json' },
-        { href: `${base}/export/results.csv${queryString ? `?${queryString}` : ''}`, label: 'results.csv' },
-        { href: `${base}/export/results.json${queryString ? `?${queryString}` : ''}`, label: 'results.json' },
+        { href: `${base}/export${queryString ? `?${queryString}` : ''}`, label: t(res, 'exports.page.link') },
       ],
       scripts: ['/static/vendor/chart.umd.min.js', '/static/js/results-charts.js'],
     });
@@ -124,12 +129,14 @@ export function dashboardController(deps: { directory: SurveyDirectory; results:
     const survey = await loadSurvey(req, res);
     const bureau = currentBureau(res);
     const locale = res.locals.locale as Locale;
-    const question = survey.questions.find((q) => q.id === req.params.question && q.type === 'text');
+    // A free-text question, or the "other, please specify" texts of a choice question.
+    const question = survey.questions.find((q) => q.id === req.params.question && (q.type === 'text' || ('other' in q && q.other === true)));
     if (!question) throw new NotFoundError();
+    const source = question.type === 'text' ? 'answers' : 'otherText';
     const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau, ['page', 'search']);
     const page = Math.max(1, Math.min(MAX_TEXT_PAGE, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
     const search = typeof req.query.search === 'string' ? req.query.search.trim().slice(0, 100) : '';
-    const found = await deps.results.texts(survey, filter, question.id, { page, pageSize: TEXT_PAGE_SIZE, search: search || undefined });
+    const found = await deps.results.texts(survey, filter, question.id, { page, pageSize: TEXT_PAGE_SIZE, search: search || undefined, source });
     const base = `/staff/b/${bureau.slug}/surveys/${survey.slug}`;
     const link = (p: number) => {
       const params = filterQuery(filter);
@@ -139,40 +146,20 @@ export function dashboardController(deps: { directory: SurveyDirectory; results:
     };
     const districtName = (id: string | null) => (id ? bureau.districts.find((d) => d.id === id)?.name[locale] ?? id : null);
     renderStaffPage(deps.views, res, 'pages/staff/dashboard-texts', {
-      pageTitle: question.title[locale],
+      pageTitle: source === 'answers' ? question.title[locale] : t(res, 'exports.other.title', { question: question.title[locale] }),
       bureauNav: bureauNav(res, 'surveys', (key) => t(res, key)),
       backHref: `${base}/results${isFiltered(filter) ? `?${filterQuery(filter).toString()}` : ''}`,
-      questionTitle: question.title[locale],
+      questionTitle: source === 'answers' ? question.title[locale] : t(res, 'exports.other.title', { question: question.title[locale] }),
       action: `${base}/results/text/${question.id}`,
       filterFields: filterFields(filter),
       search,
-      countText: t(res, 'dashboard.newestFirst', { count: found.matching }),
+      countText: t(res, source === 'answers' ? 'dashboard.newestFirst' : 'exports.other.count', { count: found.matching }),
       items: found.items.map((item) => ({ text: item.text, day: item.day, district: districtName(item.district) })),
       previousHref: page > 1 ? link(page - 1) : null,
       nextHref: page * TEXT_PAGE_SIZE < found.matching && page < MAX_TEXT_PAGE ? link(page + 1) : null,
       wordsTitle: found.matching > found.sample.length ? t(res, 'dashboard.wordCountsSample', { count: found.sample.length }) : t(res, 'dashboard.wordCounts'),
       words: wordCounts(found.sample.map((item) => item.text), 30),
     });
-  };
-
-  /** GET …/export/:file: raw responses streamed (CSV or JSON), or the aggregated table; the filter applies. */
-  const exportFile: RequestHandler = async (req, res) => {
-    const survey = await loadSurvey(req, res);
-    const bureau = currentBureau(res);
-    const file = String(req.params.file);
-    if (!['responses.csv', 'responses.json', 'results.csv', 'results.json'].includes(file)) throw new NotFoundError();
-    const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
-    await deps.audit.record({ actor: staffUser(res), action: 'export', bureau: bureau._id, target: { kind: 'survey', id: String(survey._id), label: survey.slug }, details: { file, filter } });
-    const [kind, format] = file.split('.') as ['responses' | 'results', 'csv' | 'json'];
-    res.setHeader('Content-Disposition', `attachment; filename="${survey.slug}-${file}"`);
-    res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
-    if (kind === 'responses') {
-      await pipeline(format === 'csv' ? deps.exporter.responsesCsv(survey, filter) : deps.exporter.responsesJson(survey, filter), res);
-      return;
-    }
-    const computed = await deps.results.results({ survey, bureau, filter, view: 'staff' });
-    if (format === 'csv') res.send(Exporter.resultsCsv(computed.questions));
-    else res.send(JSON.stringify({ survey: survey.slug, filter, total: computed.total, rows: Exporter.resultsRows(computed.questions) }, null, 2));
   };
 
   /** A print-friendly report: the charts and tables of the results, with the filters stated. */
@@ -198,5 +185,5 @@ export function dashboardController(deps: { directory: SurveyDirectory; results:
     }, 200, 'report');
   };
 
-  return { results, texts, exportFile, report };
+  return { results, texts, report };
 }

@@ -20,7 +20,8 @@ export function staffHomeController(deps: { models: Models; comparisons: Compari
       isAdmin: isAdmin(user),
       bureaus: bureaus.map((b) => ({ href: `/staff/b/${b.slug}`, name: b.name[locale], city: b.city[locale], role: deps.translate(locale, `staff.home.role.${roleOf(b)}`) })),
       comparisons: (await deps.comparisons.comparableTemplates(bureaus.map((b) => b._id)))
-        .filter((slug) => deps.templates.has(slug))
+        // Only what the comparison can show: a template with a ranking question.
+        .filter((slug) => deps.templates.get(slug)?.definition.questions.some((q) => q.type === 'ranking'))
         .map((slug) => ({ href: `/staff/compare/${slug}`, label: deps.translate(locale, 'compare.link', { title: deps.templates.get(slug)!.definition.title[locale] }) })),
     });
   };

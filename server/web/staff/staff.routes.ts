@@ -7,6 +7,7 @@ import { authController } from './auth.controller.js';
 import { compareController } from './compare.controller.js';
 import { concernsRoutes, concernsUploads } from './concerns.routes.js';
 import { dashboardController } from './dashboard.controller.js';
+import { exportsController } from './exports.controller.js';
 import { staffHomeController } from './home.controller.js';
 import { staffSession } from './staff-session.js';
 import { passesOverResponses } from '../shared/heavy-requests.js';
@@ -56,12 +57,14 @@ export function staffRoutes(container: Container, session: ReturnType<typeof sta
   router.get('/b/:bureau/surveys/:survey/delete', manage, surveys.confirmRemove);
   router.post('/b/:bureau/surveys/:survey/delete', manage, surveys.remove);
 
-  const dashboard = dashboardController({ directory: container.directory, results: container.results, exporter: container.exporter, audit: container.audit, views, i18n, voteWatch: container.voteWatch });
+  const dashboard = dashboardController({ directory: container.directory, results: container.results, views, i18n, voteWatch: container.voteWatch });
   const heavy = container.heavyRequests;
   const byUser = (res: express.Response) => `user:${staffUser(res).id}`;
   router.get('/b/:bureau/surveys/:survey/results', read, heavy.gate(byUser, passesOverResponses, { queue: true }), dashboard.results);
   router.get('/b/:bureau/surveys/:survey/results/text/:question', read, heavy.gate(byUser), dashboard.texts);
-  router.get('/b/:bureau/surveys/:survey/export/:file', read, heavy.gate(byUser), dashboard.exportFile);
+  const exportsPage = exportsController({ directory: container.directory, results: container.results, exporter: container.exporter, audit: container.audit, views, i18n });
+  router.get('/b/:bureau/surveys/:survey/export', read, heavy.gate(byUser, passesOverResponses, { queue: true }), exportsPage.page);
+  router.get('/b/:bureau/surveys/:survey/export/:file', read, heavy.gate(byUser), exportsPage.file);
   router.get('/b/:bureau/surveys/:survey/report', read, heavy.gate(byUser, passesOverResponses, { queue: true }), dashboard.report);
 
   const sharing = sharingController({ editor: container.editor, shareKit: container.shareKit, codes: container.codes, audit: container.audit, views, i18n });

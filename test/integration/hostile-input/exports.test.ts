@@ -4,6 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../utils/test-app.js';
 import { createBureauWithSurvey, validFields, vote } from '../../utils/resident.js';
+import { everyTypeDefinition } from '../../fixtures/survey-definitions.js';
 import { createStaff, signedInAgent, type StaffAgent } from '../../utils/staff.js';
 import { roomForPayloads, FUZZ_TEST_TIMEOUT, CSV_FORMULAS, fuzzParameters, isWellFormed, parseCsv, probe, StoreWatch, type Sent } from '../../utils/hostile.js';
 
@@ -77,7 +78,11 @@ describe('CSV exports of hostile free text', () => {
         for (const csv of [await download(`${staffExport}/responses.csv`), await download(`${apiExport}/responses.csv`, token)]) {
           const rows = parseCsv(csv.replace(/^\uFEFF/, ''));
           const header = rows[0]!;
-          const column = header.indexOf(field === 'advice' ? 'advice' : `${field.replace('.other', '')}.other_text`);
+          // The staff CSV is labelled (readable headers), the API's is coded (variable names).
+          const question = field === 'advice' ? 'advice' : field.replace('.other', '');
+          const title = everyTypeDefinition().questions.find((q) => q.id === question)!.title['zh-CN'];
+          const wanted = field === 'advice' ? [title, 'advice'] : [`${title} – 其他（文字）`, `${question.replace('-', '_')}_other_text`];
+          const column = header.findIndex((h) => wanted.includes(h));
           expect(column, `column for ${field} in ${header.join(',')}`).toBeGreaterThanOrEqual(0);
           const cells = rows.slice(1).map((row) => row[column] ?? '');
           expect(cells, `the vote's ${field} cell`).toContain(`'${stored}`);

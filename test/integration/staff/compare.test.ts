@@ -49,6 +49,33 @@ describe('comparison across bureaus', () => {
     expect((html.match(/<th scope="col" class="num">Test City Police<\/th>/g) ?? []).length).toBe(2);
   });
 
+  it('says what its points are once, and sorts the concerns by them as it says', async () => {
+    await createStaff(t.container, 'planner3@test.cn', [{ role: 'planner', region: 'Zhejiang' }]);
+    const planner = await signedInAgent(t.app, 'planner3@test.cn');
+    const en = (await planner.get('/staff/compare/top-public-security-concerns?lang=en').expect(200)).text;
+    expect(en).not.toContain('Points: Points:');
+    expect(en).toContain('sorted by points');
+    const zh = (await planner.get('/staff/compare/top-public-security-concerns?lang=zh-CN').expect(200)).text;
+    expect(zh).not.toContain('得分：得分：');
+    // Latest waves pooled (5 respondents): fraud 7 + 6 = 13, burglary 4 + 4 = 8, vehicle theft 6 + 0 = 6,
+    // traffic 1 + 2 = 3 points; the survey lists vehicle theft, burglary, fraud, traffic.
+    const grouped = en.slice(en.indexOf('data-chart="grouped"'));
+    const body = grouped.slice(grouped.indexOf('<tbody>'), grouped.indexOf('</tbody>'));
+    const order = [...body.matchAll(/<tr><th scope="row">([^<]+)<\/th>/g)].map((m) => m[1]);
+    expect(order).toEqual(['Telecom fraud', 'Burglary', 'Vehicle theft', 'Traffic safety']);
+    // The table gives each bureau's n: 3 respondents in bureau A's latest wave, 2 in bureau B's.
+    expect(grouped).toMatch(/<tfoot><tr><th scope="row">Respondents \(n\)<\/th><td class="num">3<\/td><td class="num">2<\/td><\/tr><\/tfoot>/);
+  });
+
+  it("is linked from a planner's home page even when the planner reads only one bureau running the survey", async () => {
+    const bureauB = (await t.container.models.Bureau.findOne({ slug: 'bureau-b' }).lean())!;
+    await createStaff(t.container, 'planner-b@test.cn', [{ role: 'planner', bureau: bureauB._id }]);
+    const planner = await signedInAgent(t.app, 'planner-b@test.cn');
+    const home = await planner.get('/staff?lang=en').expect(200);
+    expect(home.text).toContain('href="/staff/compare/top-public-security-concerns"');
+    await planner.get('/staff/compare/top-public-security-concerns').expect(200);
+  });
+
   it('is a 404 for an unknown template', async () => {
     await createStaff(t.container, 'planner2@test.cn', [{ role: 'planner', region: 'Zhejiang' }]);
     const planner = await signedInAgent(t.app, 'planner2@test.cn');

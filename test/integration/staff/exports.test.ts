@@ -52,12 +52,20 @@ describe('exports', () => {
     const text = res.body as string;
     expect(text.startsWith('\uFEFF')).toBe(true);
     const rows = parseCsv(text.slice(1));
-    expect(rows[0]).toEqual(['day', 'district', 'channel', 'language', 'concerns.rank1', 'concerns.rank2', 'concerns.rank3', 'concerns.other_text', 'district', 'district.other_text', 'safety', 'victim', 'crime-kind.theft', 'crime-kind.fraud', 'crime-kind.assault', 'crime-kind.other', 'crime-kind.other_text', 'patrols', 'advice']);
+    expect(rows[0]).toEqual([
+      '日期', '渠道', '语言',
+      '中文：Rank your top 3 concerns – 第1位', '中文：Rank your top 3 concerns – 第2位', '中文：Rank your top 3 concerns – 第3位', '中文：Rank your top 3 concerns – 其他（文字）',
+      '中文：Where do you live?', '中文：Where do you live? – 其他（文字）', '中文：How safe do you feel?', '中文：Were you a victim of crime?',
+      '中文：Which kind?', '中文：Which kind? – 其他（文字）', '中文：How often do you see patrols?', '中文：What should we do first?',
+    ]);
+    expect(new Set(rows[0]).size).toBe(rows[0]!.length);
     expect(rows).toHaveLength(3);
-    expect(rows[1]![rows[0]!.indexOf('advice')]).toBe('\'=cmd|" /C calc"!A0');
-    expect(rows[2]![rows[0]!.indexOf('crime-kind.theft')]).toBe('1');
-    expect(rows[2]![rows[0]!.indexOf('crime-kind.fraud')]).toBe('0');
-    expect(rows[2]![rows[0]!.indexOf('crime-kind.other_text')]).toBe('诈骗，"电话"');
+    const column = (header: string) => rows[0]!.indexOf(`中文：${header}`);
+    expect(rows[1]![column('What should we do first?')]).toBe('\'=cmd|" /C calc"!A0');
+    expect(rows[2]![column('Which kind?')]).toBe('中文：Theft; 其他');
+    expect(rows[2]![column('Which kind? – 其他（文字）')]).toBe('诈骗，"电话"');
+    expect(rows[2]![column('Where do you live?')]).toBe('wuxing区');
+    expect(rows[2]![column('Were you a victim of crime?')]).toBe('是');
     for (const value of await clientData()) expect(text).not.toContain(value);
     expect(await t.container.models.AuditEntry.countDocuments({ action: 'export' })).toBeGreaterThanOrEqual(1);
   });
@@ -74,8 +82,9 @@ describe('exports', () => {
     const table = JSON.parse(results.text) as { total: number; rows: Array<{ question: string; answer: string; count: number; share: number | null }> };
     expect(table.total).toBe(2);
     expect(table.rows).toContainEqual({ question: 'victim', answer: 'yes', count: 1, share: 0.5 });
-    const csv = await analyst.get(`${at}/results.csv`).expect(200);
-    expect(csv.text).toContain('victim,yes,1,0.5');
+    const csv = parseCsv((await analyst.get(`${at}/results.csv?lang=en`).expect(200)).text.slice(1));
+    expect(csv[0]!.slice(0, 8)).toEqual(['Question', 'Question id', 'Answer', 'Answer id', 'Base (n)', 'Count', 'Percent', 'What the percent is']);
+    expect(csv.find((r) => r[1] === 'victim' && r[3] === 'yes')!.slice(2, 8)).toEqual(['Yes', 'yes', '2', '1', '50.0', 'share of respondents who answered']);
   });
 
   it('is refused to other bureaus and for unknown files', async () => {
