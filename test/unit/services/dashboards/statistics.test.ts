@@ -175,13 +175,13 @@ describe('rankingSummary', () => {
   it('sums Borda points and divides by everyone who answered, partial rankings included', () => {
     expect(rankingSummary(ranks, 3, 4, ['library'])).toEqual([
       // 3·2 + 2·1 = 8; 8 / 4 = 2; first 2 / 4
-      { id: 'road', firstChoice: 2, firstChoiceShare: 0.5, bordaScore: 8, bordaMean: 2, mentions: 3 },
+      { id: 'road', firstChoice: 2, firstChoiceShare: 0.5, bordaScore: 8, bordaMean: 2, mentions: 3, byRank: { '1': 2, '2': 1 } },
       // 3·1 + 2·2 = 7; 7 / 4 = 1.75; first 1 / 4
-      { id: 'park', firstChoice: 1, firstChoiceShare: 0.25, bordaScore: 7, bordaMean: 1.75, mentions: 3 },
+      { id: 'park', firstChoice: 1, firstChoiceShare: 0.25, bordaScore: 7, bordaMean: 1.75, mentions: 3, byRank: { '1': 1, '2': 2 } },
       // 3·1 + 1·2 = 5; 5 / 4 = 1.25; first 1 / 4; mentions 1 + 2 (9 in all = 3 + 3 + 2 + 1 ranks given)
-      { id: 'school', firstChoice: 1, firstChoiceShare: 0.25, bordaScore: 5, bordaMean: 1.25, mentions: 3 },
+      { id: 'school', firstChoice: 1, firstChoiceShare: 0.25, bordaScore: 5, bordaMean: 1.25, mentions: 3, byRank: { '1': 1, '3': 2 } },
       // never ranked
-      { id: 'library', firstChoice: 0, firstChoiceShare: 0, bordaScore: 0, bordaMean: 0, mentions: 0 },
+      { id: 'library', firstChoice: 0, firstChoiceShare: 0, bordaScore: 0, bordaMean: 0, mentions: 0, byRank: {} },
     ]);
   });
 
@@ -195,7 +195,7 @@ describe('rankingSummary', () => {
 
   it('has no shares when nobody answered', () => {
     expect(rankingSummary({}, 3, 0, ['a'])).toEqual([
-      { id: 'a', firstChoice: 0, firstChoiceShare: null, bordaScore: 0, bordaMean: null, mentions: 0 },
+      { id: 'a', firstChoice: 0, firstChoiceShare: null, bordaScore: 0, bordaMean: null, mentions: 0, byRank: {} },
     ]);
   });
 
