@@ -33,6 +33,7 @@ export interface StartedMinyi {
 export class MinyiServer {
   private readonly cleanups: Array<{ name: string; run: () => Promise<void> }> = [];
   private stopping: Promise<void> | undefined;
+  private inFlight: { count: () => number } | undefined;
 
   constructor(
     private readonly config: Config,
@@ -85,6 +86,7 @@ export class MinyiServer {
     server.keepAliveTimeout = 65_000;
     const drainTimeoutMs = this.options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS;
     const inFlight = trackInFlight(server, drainTimeoutMs);
+    this.inFlight = inFlight;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.config.port, this.config.host, () => resolve());
@@ -95,6 +97,11 @@ export class MinyiServer {
     const { port } = server.address() as AddressInfo;
     const url = `http://${this.config.host === '0.0.0.0' || this.config.host === '127.0.0.1' ? 'localhost' : this.config.host}:${port}`;
     return { url, container, database, demoLogins };
+  }
+
+  /** Requests being handled right now. */
+  requestsInFlight(): number {
+    return this.inFlight?.count() ?? 0;
   }
 
   /**

@@ -30,8 +30,12 @@ describe('stopping Minyi', () => {
     expect((await get(agent, `${url.origin}/healthz`)).connection).toBe('keep-alive');
 
     // One request in flight on the kept-alive connection when stopping starts, and one sent right after.
-    const inFlight = get(agent, `${url.origin}/?lang=en`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    let answered = false;
+    const inFlight = get(agent, `${url.origin}/?lang=en`).finally(() => {
+      answered = true;
+    });
+    // Stop once the server is handling it: a request still in the socket's buffer is not in flight yet.
+    while (!answered && minyi.requestsInFlight() === 0) await new Promise((resolve) => setImmediate(resolve));
     const stopping = minyi.stop();
     const next = get(agent, `${url.origin}/healthz`).catch((error: NodeJS.ErrnoException) => String(error.code));
     expect((await inFlight).status).toBe(200);
