@@ -79,7 +79,7 @@ export class SurveyEditor {
   async update(survey: Survey, input: unknown, actor: Principal): Promise<Survey> {
     const definition = this.deps.validator.validate(input);
     if (definition.slug !== survey.slug && effectiveStatus(survey) !== 'draft') {
-      throw new ValidationError([{ pointer: '/slug', message: 'The address of a published survey cannot change: links and QR codes point at it.' }]);
+      throw new ValidationError([{ pointer: '/slug', message: 'The address of a published survey cannot change: links and QR codes point at it.', reason: 'slug-locked' }]);
     }
     if (await this.hasAnswers(survey)) {
       const changed = structuralChanges(survey, definition);
