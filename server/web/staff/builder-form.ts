@@ -79,8 +79,9 @@ function slugFrom(label: string): string | undefined {
 
 /**
  * Options from one line per option in each language (or, pasted from a spreadsheet, "中文<Tab>English" lines
- * in the Chinese box). An option keeps its id when its Chinese or English text is unchanged, or when the
- * number of lines is too (edited in place); a new option gets an id from its English text, else "opt-N".
+ * in the Chinese box). An option keeps its id while its Chinese or its English text stays the same, so a
+ * wording fix in one language keeps its answers; a line with both texts new is a new option (never an old
+ * id reused for a different meaning), with an id made from its English text, else "opt-N".
  */
 export function optionsFromLines(zhText: string, enText: string, before: OptionLine[]): OptionLine[] {
   const split = (text: string) => text.replace(/\r\n?/g, '\n').split('\n');
@@ -96,20 +97,13 @@ export function optionsFromLines(zhText: string, enText: string, before: OptionL
     .filter((line) => line['zh-CN'] !== '' || line.en !== '');
   const ids: Array<string | undefined> = lines.map(() => undefined);
   const claimed = new Set<number>();
-  const claim = (k: number, b: number) => {
-    ids[k] = before[b]!.id;
-    claimed.add(b);
-  };
   lines.forEach((line, k) => {
     const b = before.findIndex((old, i) => !claimed.has(i) && ((line['zh-CN'] !== '' && old['zh-CN'] === line['zh-CN']) || (line.en !== '' && old.en === line.en)));
-    if (b >= 0) claim(k, b);
+    if (b >= 0) {
+      ids[k] = before[b]!.id;
+      claimed.add(b);
+    }
   });
-  // As many lines as before: the lines whose text changed were edited in place (a wording fix) and keep their ids.
-  if (lines.length === before.length) {
-    lines.forEach((_, k) => {
-      if (ids[k] === undefined && !claimed.has(k)) claim(k, k);
-    });
-  }
   const used = new Set([...before.map((o) => o.id), ...ids.filter((id): id is string => id !== undefined)]);
   return lines.map((line, k) => {
     let id = ids[k];
