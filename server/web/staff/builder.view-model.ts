@@ -81,6 +81,8 @@ export function buildBuilderModel(input: { definition: Json; errors: Map<string,
       optionsZh: field(`${at}.options.zh-CN`, lines('zh-CN')),
       optionsEn: field(`${at}.options.en`, lines('en')),
       optionState: field(`${at}.optionState`, optionState(options)),
+      // One line per option, and room for a few more.
+      optionRows: Math.min(Math.max(options.length + 2, 5), 14),
       optionIds: options.map((o) => text(o.id)).join(', '),
       optionsError: errors.get(`${at}.options`),
       isMultiple: type === 'multiple',
