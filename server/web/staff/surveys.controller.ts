@@ -283,17 +283,25 @@ export function surveysController(deps: SurveysControllerDeps) {
     const read = (name: string) => (raw(name) ? zonedWallTimeToDate(raw(name), zone) : null);
     // A time that does not parse is a mistake to show, not "no time": it must not clear a closing time.
     const unreadable = ['opensAt', 'closesAt'].filter((name) => raw(name) && !read(name));
-    if (unreadable.length > 0) return renderOverview(req, res, survey, { problems: unreadable.map((name) => `${name}: use the form YYYY-MM-DDTHH:MM.`) }, 422);
-    await runTransition(req, res, survey, 'schedule', { opensAt: read('opensAt'), closesAt: read('closesAt') });
+    // What was typed stays in the form, and the problem is told in the page's language.
+    const typed = { opensAt: raw('opensAt'), closesAt: raw('closesAt') };
+    if (unreadable.length > 0) {
+      return renderOverview(req, res, survey, { ...typed, problems: unreadable.map((name) => t(res, 'staff.builder.schedule.unreadable', { field: t(res, `staff.surveys.${name}`) })) }, 422);
+    }
+    await runTransition(req, res, survey, 'schedule', { opensAt: read('opensAt'), closesAt: read('closesAt') }, typed);
   };
 
-  async function runTransition(req: Request, res: Response, survey: Survey, action: LifecycleAction, times?: { opensAt: Date | null; closesAt: Date | null }) {
+  async function runTransition(req: Request, res: Response, survey: Survey, action: LifecycleAction, times?: { opensAt: Date | null; closesAt: Date | null }, typed: Record<string, string> = {}) {
     try {
       const updated = await deps.editor.transition(survey, action, staffUser(res), times);
       res.redirect(303, `${surveyBase(res, updated)}?done=transitioned`);
     } catch (error) {
       if (error instanceof ConflictError) return renderOverview(req, res, survey, { conflict: error.message }, 409);
-      if (error instanceof ValidationError) return renderOverview(req, res, survey, { problems: error.problems.map((p) => p.message) }, 422);
+      if (error instanceof ValidationError) {
+        const scheduleKeys: Record<string, string> = { 'opens-in-past': 'opensInPast', 'closes-before-opens': 'closesBeforeOpens', 'closes-in-past': 'closesInPast' };
+        const problems = error.problems.map((p) => (p.reason && scheduleKeys[p.reason] ? t(res, `staff.builder.schedule.${scheduleKeys[p.reason]}`) : p.message));
+        return renderOverview(req, res, survey, { ...typed, problems }, 422);
+      }
       throw error;
     }
   }

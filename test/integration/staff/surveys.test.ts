@@ -236,10 +236,14 @@ describe('lifecycle', () => {
     const archive = expectStatus(await post(manager, `${base}/surveys/every-type/lifecycle/archive?lang=en`), 409);
     expect(archive.text).toContain('A survey that is open cannot be archived');
     expectStatus(await post(manager, `${base}/surveys`, { source: 'blank', slug: 'later' }), 303);
-    const past = expectStatus(await post(manager, `${base}/surveys/later/schedule`, { opensAt: '2020-01-01T09:00' }), 422);
-    expect(past.text).toContain('Choose an opening time in the future.');
-    const garbled = expectStatus(await post(manager, `${base}/surveys/every-type/schedule`, { closesAt: '2030-13-45T09:00' }), 422);
-    expect(garbled.text).toContain('closesAt: use the form YYYY-MM-DDTHH:MM.');
+    // Told in the page's language, with the times typed still in the form.
+    const past = expectStatus(await post(manager, `${base}/surveys/later/schedule?lang=zh-CN`, { opensAt: '2020-01-01T09:00', closesAt: '2020-02-01T09:00' }), 422);
+    expect(past.text).toContain('请选择将来的开始时间。');
+    expect(past.text).toContain('value="2020-01-01T09:00"');
+    expect(past.text).toContain('value="2020-02-01T09:00"');
+    const garbled = expectStatus(await post(manager, `${base}/surveys/every-type/schedule?lang=en`, { closesAt: '2030-13-45T09:00' }), 422);
+    expect(garbled.text).toContain('Closes at: enter a date and time, e.g. 2027-03-01 09:00.');
+    expect(garbled.text).toContain('value="2030-13-45T09:00"');
   });
 
   it('deletes drafts only, and duplicates any survey as a new draft', async () => {
