@@ -225,7 +225,8 @@ export function applyBuilderAction(definition: Json, action: string, newType?: s
     case 'move':
       return move(questions, i, j);
     case 'condition':
-      // Without JavaScript, choosing the question a condition depends on needs a round trip to show its answers.
+      // The answers to tick come from the server: without JavaScript after choosing the question, and with it
+      // after its options were edited (their ids are made here).
       return questions[i] ? i : null;
     default:
       return null;
