@@ -36,21 +36,18 @@ describe('a manager launches a survey', () => {
     await page.getByRole('button', { name: 'Create draft' }).click();
     expect(page.url()).toContain('/surveys/night-safety/edit');
 
-    // The builder: titles in both languages, then a ranking and a rating question, added without any script.
+    // The builder: titles in both languages, then a ranking and a rating question from their cards, without any script.
     await page.locator('#f-title-zh-CN').fill('夜间治安问卷');
     await page.locator('#f-title-en').fill('Night-time safety');
-    await page.getByLabel('Add a question').selectOption('ranking');
-    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('button', { name: /^Ranking/ }).click();
+    await page.waitForURL(/#question-1$/);
     await page.locator('#f-q-1-title-zh-CN').fill('请排序您最关心的问题');
     await page.locator('#f-q-1-title-en').fill('Rank your concerns');
-    await page.getByRole('button', { name: 'Add option' }).nth(1).click();
-    const labels = [['电动车被盗', 'E-bike theft'], ['入室盗窃', 'Burglary'], ['电信诈骗', 'Phone fraud']];
-    for (const [j, [zh, en]] of labels.entries()) {
-      await page.locator(`#f-q-1-options-${j}-label-zh-CN`).fill(zh!);
-      await page.locator(`#f-q-1-options-${j}-label-en`).fill(en!);
-    }
-    await page.getByLabel('Add a question').selectOption('rating');
-    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('#f-q-1-options-zh-CN').fill('电动车被盗\n入室盗窃\n电信诈骗');
+    await page.locator('#f-q-1-options-en').fill('E-bike theft\nBurglary\nPhone fraud');
+    await page.locator('#f-q-1-rankCount').fill('2');
+    await page.getByRole('button', { name: /^Rating scale/ }).click();
+    await page.waitForURL(/#question-2$/);
     await page.locator('#f-q-2-title-zh-CN').fill('您觉得夜间安全吗');
     await page.locator('#f-q-2-title-en').fill('How safe do you feel at night?');
     for (const [field, zh, en] of [['lowLabel', '很不安全', 'Very unsafe'], ['highLabel', '很安全', 'Very safe']] as const) {
@@ -58,8 +55,10 @@ describe('a manager launches a survey', () => {
       await page.locator(`#f-q-2-${field}-en`).fill(en);
     }
     await page.screenshot({ path: screenshotPath('manager-builder'), fullPage: true });
-    await page.getByRole('button', { name: 'Save' }).last().click();
-    await expect.poll(() => page.url()).toContain('/surveys/night-safety?done=saved');
+    await page.locator('.builder-savebar button[value=save]').click();
+    await expect.poll(() => page.url()).toContain('/surveys/night-safety/edit?done=saved');
+    await page.locator('.meta a').click();
+    await page.waitForURL(/\/surveys\/night-safety$/);
 
     // Schedule it for tomorrow, then open it now.
     const tomorrow = new Date(Date.now() + 24 * 3600_000 + 8 * 3600_000).toISOString().slice(0, 16);

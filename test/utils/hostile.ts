@@ -327,7 +327,9 @@ export function headerProblems(path: string, answer: Answer): string[] {
     if (d.get('base-uri')?.join(' ') !== "'none'") problems.push(`CSP base-uri is not 'none': ${csp}`);
     const frame = d.get('frame-ancestors')?.join(' ');
     const embed = /^\/embed\//.test(path);
-    if (embed && answer.status === 200 ? frame !== '*' : frame !== "'none'" && !(embed && frame === '*')) problems.push(`CSP frame-ancestors is ${frame ?? 'missing'} on ${path} (${answer.status})`);
+    // The builder shows the staff preview in a frame of its own page: that page, and only it, may be framed by Minyi itself.
+    const preview = /^\/staff\/b\/[^/]+\/surveys\/[^/]+\/preview$/.test(path) && answer.status === 200;
+    if (preview ? frame !== "'self'" : embed && answer.status === 200 ? frame !== '*' : frame !== "'none'" && !(embed && frame === '*')) problems.push(`CSP frame-ancestors is ${frame ?? 'missing'} on ${path} (${answer.status})`);
   }
   if (headerValue(answer.headers['x-content-type-options']) !== 'nosniff') problems.push('no X-Content-Type-Options: nosniff');
   if (answer.headers['x-powered-by'] !== undefined) problems.push(`X-Powered-By: ${headerValue(answer.headers['x-powered-by'])}`);

@@ -73,26 +73,26 @@ function semanticProblems(definition: SurveyDefinition): FieldProblem[] {
       const available = question.options.length + (question.other ? 1 : 0);
       const min = question.minSelections ?? 0;
       const max = question.maxSelections ?? available;
-      if (max > available) problems.push({ pointer: `${at}/maxSelections`, message: `is ${max}, but there are only ${available} options`, reason: 'range' });
-      if (min > max) problems.push({ pointer: `${at}/minSelections`, message: `(${min}) is more than maxSelections (${max})`, reason: 'range' });
+      if (max > available) problems.push({ pointer: `${at}/maxSelections`, message: `is ${max}, but there are only ${available} options`, reason: 'over-options', params: { limit: available } });
+      if (min > max) problems.push({ pointer: `${at}/minSelections`, message: `(${min}) is more than maxSelections (${max})`, reason: 'min-over-max', params: { limit: max } });
     }
     if (question.type === 'ranking') {
       const available = question.options.length + (question.other ? 1 : 0);
-      if (question.rankCount > available) problems.push({ pointer: `${at}/rankCount`, message: `is ${question.rankCount}, but there are only ${available} items to rank`, reason: 'range' });
+      if (question.rankCount > available) problems.push({ pointer: `${at}/rankCount`, message: `is ${question.rankCount}, but there are only ${available} items to rank`, reason: 'over-options', params: { limit: available } });
     }
     if (question.showIf) {
       const source = seen.get(question.showIf.question);
       const conditionAt = `${at}/showIf/question`;
       if (!source) {
-        problems.push({ pointer: conditionAt, message: `must name an earlier question; "${question.showIf.question}" is not one`, reason: 'reference' });
+        problems.push({ pointer: conditionAt, message: `must name an earlier question; "${question.showIf.question}" is not one`, reason: 'not-earlier' });
       } else {
         const allowed = conditionValues(source);
         if (allowed !== undefined && allowed.length === 0) {
-          problems.push({ pointer: conditionAt, message: `names a ${source.type} question, which cannot be a condition`, reason: 'reference' });
+          problems.push({ pointer: conditionAt, message: `names a ${source.type} question, which cannot be a condition`, reason: 'not-a-condition' });
         } else if (allowed) {
           question.showIf.anyOf.forEach((value, valueIndex) => {
             if (!allowed.includes(value)) {
-              problems.push({ pointer: `${at}/showIf/anyOf/${valueIndex}`, message: `"${value}" is not an answer of question "${source.id}" (answers: ${allowed.join(', ')})`, reason: 'reference' });
+              problems.push({ pointer: `${at}/showIf/anyOf/${valueIndex}`, message: `"${value}" is not an answer of question "${source.id}" (answers: ${allowed.join(', ')})`, reason: 'not-an-answer', params: { value } });
             }
           });
         }

@@ -79,7 +79,7 @@ export class SurveyEditor {
   async update(survey: Survey, input: unknown, actor: Principal): Promise<Survey> {
     const definition = this.deps.validator.validate(input);
     if (definition.slug !== survey.slug && effectiveStatus(survey) !== 'draft') {
-      throw new ValidationError([{ pointer: '/slug', message: 'The address of a published survey cannot change: links and QR codes point at it.' }]);
+      throw new ValidationError([{ pointer: '/slug', message: 'The address of a published survey cannot change: links and QR codes point at it.', reason: 'slug-locked' }]);
     }
     if (await this.hasAnswers(survey)) {
       const changed = structuralChanges(survey, definition);
@@ -127,9 +127,9 @@ export class SurveyEditor {
         const opensAt = times.opensAt ?? (status === 'open' ? survey.opensAt : null);
         const closesAt = times.closesAt ?? null;
         const problems = [];
-        if (status !== 'open' && (!opensAt || opensAt <= now)) problems.push({ pointer: '/opensAt', message: 'Choose an opening time in the future.' });
-        if (closesAt && opensAt && closesAt <= opensAt) problems.push({ pointer: '/closesAt', message: 'The closing time must come after the opening time.' });
-        if (closesAt && closesAt <= now) problems.push({ pointer: '/closesAt', message: 'Choose a closing time in the future.' });
+        if (status !== 'open' && (!opensAt || opensAt <= now)) problems.push({ pointer: '/opensAt', message: 'Choose an opening time in the future.', reason: 'opens-in-past' });
+        if (closesAt && opensAt && closesAt <= opensAt) problems.push({ pointer: '/closesAt', message: 'The closing time must come after the opening time.', reason: 'closes-before-opens' });
+        if (closesAt && closesAt <= now) problems.push({ pointer: '/closesAt', message: 'Choose a closing time in the future.', reason: 'closes-in-past' });
         if (problems.length > 0) throw new ValidationError(problems, 'The schedule is not valid.');
         set = status === 'open' ? { closesAt } : { status: 'scheduled', opensAt, closesAt };
         break;

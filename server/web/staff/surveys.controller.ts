@@ -14,7 +14,9 @@ import { buildSurveyFormModel } from '../resident/survey-form.view-model.js';
 import { formatDate } from '../resident/resident-pages.js';
 import { renderPage } from '../shared/render-page.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
-import { applyBuilderAction, formToDefinition, pointerToField } from './builder-form.js';
+import { builderDrafts } from './builder-drafts.js';
+import { applyBuilderAction, formToDefinition } from './builder-form.js';
+import { problemsToFields } from './builder-messages.js';
 import { buildBuilderModel } from './builder.view-model.js';
 import { bureauNav, currentBureau, renderStaffPage, staffUser, renderConfirmPage } from './staff-pages.js';
 
@@ -158,18 +160,28 @@ export function surveysController(deps: SurveysControllerDeps) {
     }, status);
   }
 
-  function renderBuilder(res: Response, survey: Survey, definition: Record<string, unknown>, options: { errors?: Map<string, string>; unsaved?: boolean; conflict?: string; locked: boolean; flash?: string }, status = 200) {
+  function renderBuilder(req: Request, res: Response, survey: Survey, definition: Record<string, unknown>, options: { errors?: Map<string, string>; unsaved?: boolean; conflict?: string; locked: boolean; flash?: string; jsonText?: string }, status = 200) {
     const locale = res.locals.locale as Locale;
     page(res, 'pages/staff/builder', {
       pageTitle: t(res, 'staff.builder.title', { title: survey.title[locale] }),
       surveyTitle: survey.title[locale],
       surveyHref: surveyBase(res, survey),
-      builder: buildBuilderModel({ definition, errors: options.errors ?? new Map(), bureau: currentBureau(res), locale, translate: (key, params) => t(res, key, params), action: `${surveyBase(res, survey)}/edit` }),
+      builder: buildBuilderModel({
+        definition,
+        errors: options.errors ?? new Map(),
+        bureau: currentBureau(res),
+        locale,
+        translate: (key, params) => t(res, key, params),
+        action: `${surveyBase(res, survey)}/edit`,
+        previewHref: `${surveyBase(res, survey)}/preview`,
+        jsonText: options.jsonText,
+      }),
       unsaved: options.unsaved,
       conflict: options.conflict,
       locked: options.locked,
       flash: options.flash,
       longWords: longWords(definition).map((word) => ([...word].length > 60 ? `${[...word].slice(0, 57).join('')}…` : word)),
+      scripts: ['/static/js/staff.js'],
     }, status);
   }
 
@@ -177,36 +189,59 @@ export function surveysController(deps: SurveysControllerDeps) {
     const survey = await loadSurvey(req, res);
     if (survey.status === 'archived') throw new NotFoundError();
     const locked = await deps.editor.hasAnswers(survey);
-    renderBuilder(res, survey, structuredClone(definitionOf(survey)) as unknown as Record<string, unknown>, { locked, flash: flash(req, res) });
+    const draft = builderDrafts.get(req, String(survey._id));
+    const done = req.query.done === 'discarded' ? t(res, 'staff.builder.discarded') : flash(req, res);
+    renderBuilder(req, res, survey, draft ?? (structuredClone(definitionOf(survey)) as unknown as Record<string, unknown>), { locked, unsaved: draft !== undefined, flash: done });
   };
 
+  /**
+   * Every button but "save" changes the unsaved work kept in the session and redirects to the question it
+   * changed (#question-N), so the page opens where the author was and a reload sends nothing again.
+   */
   const edit: RequestHandler = async (req, res) => {
     const survey = await loadSurvey(req, res);
     if (survey.status === 'archived') throw new NotFoundError();
     const locked = await deps.editor.hasAnswers(survey);
     const action = String(req.body?.action ?? 'save');
-    let definition: Record<string, unknown>;
+    const editHref = `${surveyBase(res, survey)}/edit`;
+    const translate = (key: string, params?: Record<string, unknown>) => t(res, key, params);
+    const key = String(survey._id);
+    if (action === 'discard') {
+      await builderDrafts.discard(req, key);
+      return res.redirect(303, `${editHref}?done=discarded`);
+    }
     if (action === 'import') {
+      let imported: Record<string, unknown>;
       try {
-        definition = parseJson(String(req.body.definitionJson ?? '')) as Record<string, unknown>;
+        imported = parseJson(String(req.body.definitionJson ?? '')) as Record<string, unknown>;
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
-        return renderBuilder(res, survey, structuredClone(definitionOf(survey)) as unknown as Record<string, unknown>, { errors: problemsToFields(error), locked }, 422);
+        const current = builderDrafts.get(req, key) ?? (structuredClone(definitionOf(survey)) as unknown as Record<string, unknown>);
+        return renderBuilder(req, res, survey, current, { errors: problemsToFields(error.problems, translate), locked, unsaved: builderDrafts.get(req, key) !== undefined, jsonText: String(req.body.definitionJson ?? '') }, 422);
       }
-      return renderBuilder(res, survey, definition, { unsaved: true, locked });
+      await builderDrafts.put(req, key, imported);
+      return res.redirect(303, editHref);
     }
-    definition = formToDefinition((req.body ?? {}) as RawForm);
+    const definition = formToDefinition((req.body ?? {}) as RawForm);
     if (action !== 'save') {
-      if (!applyBuilderAction(definition, action, req.body?.newType)) throw new NotFoundError();
-      return renderBuilder(res, survey, definition, { unsaved: true, locked });
+      const target = applyBuilderAction(definition, action, req.body?.newType);
+      if (target === null) throw new NotFoundError();
+      await builderDrafts.put(req, key, definition);
+      return res.redirect(303, `${editHref}#${target >= 0 ? `question-${target}` : 'questions'}`);
     }
     try {
       const saved = await deps.editor.update(survey, definition, staffUser(res));
-      res.redirect(303, `${surveyBase(res, saved)}?done=saved`);
+      await builderDrafts.discard(req, key);
+      res.redirect(303, `${surveyBase(res, saved)}/edit?done=saved`);
     } catch (error) {
-      if (error instanceof ValidationError) return renderBuilder(res, survey, definition, { errors: problemsToFields(error), unsaved: true, locked }, 422);
-      if (error instanceof ConflictError) return renderBuilder(res, survey, definition, { conflict: error.message, unsaved: true, locked }, 409);
-      throw error;
+      if (!(error instanceof ValidationError) && !(error instanceof ConflictError)) throw error;
+      // Kept, so that a reload or a look at another page does not lose what was typed.
+      await builderDrafts.put(req, key, definition);
+      if (error instanceof ValidationError) return renderBuilder(req, res, survey, definition, { errors: problemsToFields(error.problems, translate), unsaved: true, locked }, 422);
+      const conflict = error.code === 'structure_locked'
+        ? t(res, 'staff.builder.errors.structureLocked', { questions: ((error.details as { questions?: string[] } | undefined)?.questions ?? []).join(', ') })
+        : error.message;
+      return renderBuilder(req, res, survey, definition, { conflict, unsaved: true, locked }, 409);
     }
   };
 
@@ -248,17 +283,25 @@ export function surveysController(deps: SurveysControllerDeps) {
     const read = (name: string) => (raw(name) ? zonedWallTimeToDate(raw(name), zone) : null);
     // A time that does not parse is a mistake to show, not "no time": it must not clear a closing time.
     const unreadable = ['opensAt', 'closesAt'].filter((name) => raw(name) && !read(name));
-    if (unreadable.length > 0) return renderOverview(req, res, survey, { problems: unreadable.map((name) => `${name}: use the form YYYY-MM-DDTHH:MM.`) }, 422);
-    await runTransition(req, res, survey, 'schedule', { opensAt: read('opensAt'), closesAt: read('closesAt') });
+    // What was typed stays in the form, and the problem is told in the page's language.
+    const typed = { opensAt: raw('opensAt'), closesAt: raw('closesAt') };
+    if (unreadable.length > 0) {
+      return renderOverview(req, res, survey, { ...typed, problems: unreadable.map((name) => t(res, 'staff.builder.schedule.unreadable', { field: t(res, `staff.surveys.${name}`) })) }, 422);
+    }
+    await runTransition(req, res, survey, 'schedule', { opensAt: read('opensAt'), closesAt: read('closesAt') }, typed);
   };
 
-  async function runTransition(req: Request, res: Response, survey: Survey, action: LifecycleAction, times?: { opensAt: Date | null; closesAt: Date | null }) {
+  async function runTransition(req: Request, res: Response, survey: Survey, action: LifecycleAction, times?: { opensAt: Date | null; closesAt: Date | null }, typed: Record<string, string> = {}) {
     try {
       const updated = await deps.editor.transition(survey, action, staffUser(res), times);
       res.redirect(303, `${surveyBase(res, updated)}?done=transitioned`);
     } catch (error) {
       if (error instanceof ConflictError) return renderOverview(req, res, survey, { conflict: error.message }, 409);
-      if (error instanceof ValidationError) return renderOverview(req, res, survey, { problems: error.problems.map((p) => p.message) }, 422);
+      if (error instanceof ValidationError) {
+        const scheduleKeys: Record<string, string> = { 'opens-in-past': 'opensInPast', 'closes-before-opens': 'closesBeforeOpens', 'closes-in-past': 'closesInPast' };
+        const problems = error.problems.map((p) => (p.reason && scheduleKeys[p.reason] ? t(res, `staff.builder.schedule.${scheduleKeys[p.reason]}`) : p.message));
+        return renderOverview(req, res, survey, { ...typed, problems }, 422);
+      }
       throw error;
     }
   }
@@ -297,6 +340,9 @@ export function surveysController(deps: SurveysControllerDeps) {
     const bureau = currentBureau(res);
     const locale = (req.query.preview === 'en' ? 'en' : req.query.preview === 'zh-CN' ? 'zh-CN' : survey.defaultLocale) as Locale;
     res.setHeader('Cache-Control', 'no-store');
+    // The builder shows this page in a frame beside the form: only our own pages may frame it.
+    res.setHeader('Content-Security-Policy', String(res.getHeader('Content-Security-Policy') ?? '').replace("frame-ancestors 'none'", "frame-ancestors 'self'"));
+    res.setHeader('X-Frame-Options', 'SAMEORIGIN');
     renderPage(deps.views, res, 'pages/resident/survey', { ...buildSurveyFormModel({ bureau, survey, locale }), preview: { back: surveyBase(res, survey) }, formToken: 'preview', codeValue: '' }, { locale });
   };
 
@@ -307,17 +353,8 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ValidationError([{ pointer: '', message: `is not valid JSON: ${(error as Error).message}` }], 'The definition is not valid JSON.');
+    throw new ValidationError([{ pointer: '', message: `is not valid JSON: ${(error as Error).message}`, reason: 'json' }], 'The definition is not valid JSON.');
   }
-}
-
-function problemsToFields(error: ValidationError): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const problem of error.problems) {
-    const name = pointerToField(problem.pointer) || 'questions';
-    if (!fields.has(name)) fields.set(name, problem.message);
-  }
-  return fields;
 }
 
 /** A valid starting point: one question to edit, in both languages. */

@@ -76,8 +76,8 @@ async function send(agent: ReturnType<typeof request.agent> | null, method: 'get
 describe('what staff and residents enter is escaped wherever it is shown', () => {
   it('the survey builder: hostile titles, labels, ids and actions, re-rendered or saved', async () => {
     const builderUrl = '/staff/b/test-bureau/surveys/builder';
-    const textFields = builderBase.map(([name]) => name).filter((name) => /(title|label|help|description|thankYou|lowLabel|highLabel)\.(zh-CN|en)$|\.id$|^slug$|showIf\.anyOf$/.test(name));
-    const actions = ['save', 'save', 'add-question', 'remove-question:0', 'move-down:0', 'move-up:1', 'add-option:0', 'remove-option:0:0', 'import', 'remove-question:__proto__', 'add-option:constructor', 'move-up:-1'];
+    const textFields = builderBase.map(([name]) => name).filter((name) => /(title|label|help|description|thankYou|lowLabel|highLabel|options)\.(zh-CN|en)$|\.id$|^slug$|showIf\.anyOf$|optionState$|idBefore$/.test(name));
+    const actions = ['save', 'save', 'add-question', 'remove-question:0', 'move-down:0', 'move-up:1', 'add-option:0', 'remove-option:0:0', 'import', 'remove-question:__proto__', 'add-option:constructor', 'move-up:-1', 'add-question:rating', 'add-question:__proto__', 'move:0:2', 'move:1:__proto__', 'condition:1', 'discard'];
     const arb = fc.record({
       replace: fc.array(fc.tuple(fc.constantFrom(...textFields), hostileText), { minLength: 1, maxLength: 5 }),
       action: fc.oneof(fc.constantFrom(...actions), hostileText),
@@ -97,7 +97,8 @@ describe('what staff and residents enter is escaped wherever it is shown', () =>
         const res = await send(manager, 'post', `${builderUrl}/edit`, form([['_csrf', managerCsrf], ...fields]));
         expect([200, 303, 404, 409, 422], `status ${res.status}`).toContain(res.status);
         // A save may have renamed the survey.
-        const at = res.status === 303 ? new URL(res.headers.location!, 'http://x').pathname : builderUrl;
+        // A save may have renamed the survey; every other button comes back to the builder.
+        const at = res.status === 303 ? new URL(res.headers.location!, 'http://x').pathname.replace(/\/edit$/, '') : builderUrl;
         for (const page of ['', '/edit', '/preview?preview=en']) await send(manager, 'get', `${at}${page}`);
         if (res.status === 303) {
           await send(manager, 'get', '/staff/b/test-bureau');
