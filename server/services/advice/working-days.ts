@@ -11,7 +11,21 @@ const DAY_MS = 24 * 3600_000;
  * see the date and may plan around them.
  */
 export function replyDueAt(received: Date, workingDays: number, timeZone: string): Date {
-  const [y, m, d] = calendarDay(received, timeZone).split('-').map(Number) as [number, number, number];
+  // The deadline depends on the local day only: computed once per day (time zone conversions build formatters).
+  const day = calendarDay(received, timeZone);
+  const key = `${day}|${workingDays}|${timeZone}`;
+  const known = dueDates.get(key);
+  if (known) return new Date(known);
+  if (dueDates.size >= 1000) dueDates.clear();
+  const due = computeDueAt(day, workingDays, timeZone);
+  dueDates.set(key, due.getTime());
+  return due;
+}
+
+const dueDates = new Map<string, number>();
+
+function computeDueAt(day: string, workingDays: number, timeZone: string): Date {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   // Walk the calendar in UTC dates: only the weekday of each local date matters.
   let date = Date.UTC(y, m - 1, d);
   let left = Math.max(0, Math.floor(workingDays));

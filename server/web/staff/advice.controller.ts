@@ -9,7 +9,7 @@ import { ConflictError, ValidationError } from '../../errors/index.js';
 import type { I18n, Locale } from '../../i18n/i18n.js';
 import { ADVICE_STATUSES } from '../../models/advice.model.js';
 import type { Bureau } from '../../models/bureau.model.js';
-import { isBureauStaff } from '../../services/accounts/access.js';
+import { canManage, isBureauStaff } from '../../services/accounts/access.js';
 import { readCaseFilter, type AdviceCases, type CaseFilter } from '../../services/advice/advice-cases.service.js';
 import { CSV_BOM, csvLine } from '../../services/dashboards/exports.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
@@ -76,7 +76,8 @@ export function adviceStaffController(deps: { cases: AdviceCases; views: ViewRen
       xlsxHref: `${base(bureau)}/export.xlsx${exportQuery ? `?${exportQuery}` : ''}`,
       settingsHref: `${base(bureau)}/settings`,
       satisfactionHref: `${base(bureau)}/satisfaction`,
-      mayManage: canAct(res),
+      mayAct: canAct(res),
+      mayManage: canManage(staffUser(res), bureau),
       noCategories: bureau.adviceCategories.length === 0,
       publicHref: `/b/${bureau.slug}/advice`,
       newerHref: page > 1 ? pageHref(page - 1) : null,

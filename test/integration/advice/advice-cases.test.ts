@@ -72,6 +72,12 @@ describe('roles and tenancy', () => {
     expectStatus(await analyst.get('/staff/b/test-bureau/advice/settings'), 404);
     expectStatus(await post(analyst, '/staff/b/test-bureau/advice/settings', { categories: 'x | 某 | X', replyWorkingDays: '3' }), 404);
     expectStatus(await manager.get('/staff/b/test-bureau/advice/settings'), 200);
+    // Each sees links only to what they may open.
+    const links = async (agent: StaffAgent) => (await agent.get('/staff/b/test-bureau/advice')).text;
+    expect(await links(manager)).toContain('/advice/settings"');
+    expect(await links(analyst)).not.toContain('/advice/settings"');
+    expect(await links(analyst)).toContain('/advice/satisfaction"');
+    expect(await links(planner)).not.toContain('/advice/satisfaction"');
   });
 
   it("answers 404 to staff of another bureau on every advice route, as for a bureau that does not exist, and changes nothing", async () => {
