@@ -15,6 +15,7 @@ import type { ConcernsService } from '../concerns/concerns.service.js';
 import { questionResults, type QuestionResult } from '../dashboards/question-results.js';
 import { smallCellProtected, wilsonInterval } from '../dashboards/statistics.js';
 import type { TallyService } from '../tallies/tally.service.js';
+import { zonedWallTimeToDate } from '../surveys/zoned-time.js';
 import { effectiveStatus } from '../voting/survey-availability.js';
 
 const DAY_MS = 86_400_000;
@@ -242,7 +243,8 @@ export class AccountabilityService {
   async evidence(bureau: Pick<Bureau, '_id' | 'districts' | 'timezone'>, action: AccountabilityAction, now = new Date()): Promise<EvidenceView> {
     const evidence = action.evidence;
     if (evidence.kind === 'concern') {
-      const started = new Date(`${action.startedOn}T00:00:00Z`);
+      // The start of the action's first day in the bureau's time zone.
+      const started = zonedWallTimeToDate(`${action.startedOn}T00:00`, bureau.timezone) ?? new Date(`${action.startedOn}T00:00:00Z`);
       const weeks = 8;
       return this.concernCache.get(`${String(action._id)}:${action.updatedAt.getTime()}:${evidence.concern}`, async () => ({
         kind: 'concern',
