@@ -15,10 +15,30 @@ import type { ConcernsService } from '../concerns/concerns.service.js';
 import { questionResults, type QuestionResult } from '../dashboards/question-results.js';
 import { smallCellProtected, wilsonInterval } from '../dashboards/statistics.js';
 import type { TallyService } from '../tallies/tally.service.js';
+import { zonedWallTimeToDate } from '../surveys/zoned-time.js';
 import { effectiveStatus } from '../voting/survey-availability.js';
 
 const DAY_MS = 86_400_000;
 const MONTHS_SHOWN = 12;
+/**
+ * The public page is open to anyone, and a concern's evidence reads every text of the bureau: each piece is
+ * computed at most once a minute per bureau or action (concurrent requests share one computation).
+ */
+const PUBLIC_CACHE_MS = 60_000;
+
+class MinuteCache<T> {
+  private readonly entries = new Map<string, { at: number; value: Promise<T> }>();
+  get(key: string, make: () => Promise<T>, now = Date.now()): Promise<T> {
+    const hit = this.entries.get(key);
+    if (hit && now - hit.at < PUBLIC_CACHE_MS) return hit.value;
+    if (this.entries.size > 1000) this.entries.clear();
+    const value = make();
+    this.entries.set(key, { at: now, value });
+    // A failed computation is not kept: the next request tries again.
+    value.catch(() => this.entries.delete(key));
+    return value;
+  }
+}
 
 export interface ActionInput {
   titleZh: string;
@@ -88,6 +108,9 @@ function resultsArePublic(survey: Pick<Survey, 'settings' | 'status' | 'opensAt'
 }
 
 export class AccountabilityService {
+  private readonly figuresCache = new MinuteCache<AdviceFigures>();
+  private readonly concernCache = new MinuteCache<EvidenceView>();
+
   constructor(
     private readonly models: Models,
     private readonly deps: { tallies: TallyService; concerns: ConcernsService; smallCellMin: number },
@@ -162,7 +185,11 @@ export class AccountabilityService {
     return existing;
   }
 
-  async adviceFigures(bureau: Pick<Bureau, '_id' | 'timezone' | 'adviceCategories'>, now = new Date()): Promise<AdviceFigures> {
+  adviceFigures(bureau: Pick<Bureau, '_id' | 'timezone' | 'adviceCategories'>, now = new Date()): Promise<AdviceFigures> {
+    return this.figuresCache.get(String(bureau._id), () => this.computeAdviceFigures(bureau, now));
+  }
+
+  private async computeAdviceFigures(bureau: Pick<Bureau, '_id' | 'timezone' | 'adviceCategories'>, now: Date): Promise<AdviceFigures> {
     const min = this.deps.smallCellMin;
     const items = await this.models.AdviceItem.find({ bureau: bureau._id }, { category: 1, receivedAt: 1, dueAt: 1, repliedAt: 1 }).lean<Array<Pick<AdviceItem, 'category' | 'receivedAt' | 'dueAt' | 'repliedAt'>>>();
     const votes = await this.models.SatisfactionVote.find({ bureau: bureau._id }, { rating: 1 }).lean<Array<Pick<SatisfactionVote, 'rating'>>>();
@@ -216,16 +243,17 @@ export class AccountabilityService {
   async evidence(bureau: Pick<Bureau, '_id' | 'districts' | 'timezone'>, action: AccountabilityAction, now = new Date()): Promise<EvidenceView> {
     const evidence = action.evidence;
     if (evidence.kind === 'concern') {
-      const started = new Date(`${action.startedOn}T00:00:00Z`);
+      // The start of the action's first day in the bureau's time zone.
+      const started = zonedWallTimeToDate(`${action.startedOn}T00:00`, bureau.timezone) ?? new Date(`${action.startedOn}T00:00:00Z`);
       const weeks = 8;
-      return {
+      return this.concernCache.get(`${String(action._id)}:${action.updatedAt.getTime()}:${evidence.concern}`, async () => ({
         kind: 'concern',
         concern: evidence.concern,
         name: await this.deps.concerns.nameOf(bureau._id, evidence.concern),
         mentions: await this.deps.concerns.mentionsBefore(bureau._id, evidence.concern, started, weeks),
         weeks,
         quotes: await this.deps.concerns.publicQuotes(bureau._id, evidence.concern),
-      };
+      }));
     }
     const survey = await this.models.Survey.findOne({ _id: evidence.survey, bureau: bureau._id }).lean<Survey>();
     const question = survey?.questions.find((q) => q.id === evidence.question);

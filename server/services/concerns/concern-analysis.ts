@@ -41,7 +41,7 @@ const DAY_MS = 86_400_000;
 
 // Words too common to name a concern (function words, politeness, time words).
 const STOP_WORDS = new Set(
-  ('我们 你们 他们 她们 这个 那个 这些 那些 什么 怎么 怎么办 为什么 没有 就是 还是 可以 已经 现在 一个 一些 希望 建议 问题 请问 能不能 是不是 大家 感觉 真的 非常 这里 那里 这样 那样 而且 但是 因为 所以 如果 或者 自己 时候 今天 昨天 明天 晚上 早上 每天 一下 一直 不是 还有 很多 比较 应该 需要 相关 部门 市民 谢谢 麻烦 有关 一定 不能 不要 总是 经常 还要 出来 起来 知道 觉得 其实 只是 虽然 然后 以后 之前 附近 小区 我家 领导 政府 感谢 辛苦 加强 管理 解决 处理 情况 反映 多次 一次 几次 目前 今年 去年 最近 有人 没人 别人 每次 太多 特别 严重 能否 及时 尽快 下班 上班 半夜 凌晨 周末 ' +
+  ('我们 你们 他们 她们 这个 那个 这些 那些 什么 怎么 怎么办 为什么 没有 就是 还是 可以 已经 现在 一个 一些 希望 建议 问题 请问 能不能 是不是 大家 感觉 真的 非常 这里 那里 这样 那样 而且 但是 因为 所以 如果 或者 自己 时候 今天 昨天 明天 晚上 早上 每天 一下 一直 不是 还有 很多 比较 应该 需要 相关 部门 市民 谢谢 麻烦 有关 一定 不能 不要 总是 经常 还要 出来 起来 知道 觉得 其实 只是 虽然 然后 以后 之前 附近 周边 方便 一点 小区 我家 领导 政府 感谢 辛苦 加强 管理 解决 处理 情况 反映 多次 一次 几次 目前 今年 去年 最近 有人 没人 别人 每次 太多 特别 严重 能否 及时 尽快 下班 上班 半夜 凌晨 周末 ' +
     'the and that this with have from were was they what when there their about would could should please been also very just into more some than then them your our you for are not but has had get got can will its it’s it\'s thanks thank again still every here near our ours really since after before because which while where who how why all any one two lot lots day days week night morning evening today yesterday people someone anyone nobody area road street city district').split(/\s+/),
 );
 

@@ -170,7 +170,8 @@ export class ConcernsService {
         pinned: overlay?.pinned ?? false,
         renamed: Boolean(overlay?.name),
         merged: [...vocabulary.overlays.values()].filter((o) => o.mergedInto && vocabulary.target(o.concern) === id && o.concern !== id).map((o) => ({ id: o.concern, name: vocabulary.name(o.concern) })),
-        samples: indexes.slice(0, 3).map((i) => texts[i]!),
+        // The newest three different texts: a demo or a campaign repeats the same words many times.
+        samples: [...new Map(indexes.slice(0, 200).map((i) => [texts[i]!.text.trim(), texts[i]!] as const)).values()].slice(0, 3),
       };
     };
     for (const counted of analysis.concerns) rows.set(counted.id, row(counted.id, counted));

@@ -66,6 +66,7 @@ const WEIGHTS: Record<BureauKind, Record<string, number>> = {
 const RISING: Record<BureauKind, string> = { police: 'ebike', court: 'enforcement', government: 'garbage' };
 
 const EN_WHEN = ['last night', 'this morning', 'yesterday', 'again'];
+const EN_TAILS = ['', '', ' Please help!', ' Not the first time.', ' #SafeCity', ' Thanks.'];
 
 export function microblogComments(options: { seed: string; kind: BureauKind; city: string; districts: string[]; count: number; now: Date; days?: number }): GeneratedComment[] {
   const next = seededRandom(options.seed);
@@ -87,7 +88,8 @@ export function microblogComments(options: { seed: string; kind: BureauKind; cit
     // A third of the rising topic's posts fall in the last week.
     const recent = topic === RISING[options.kind] && next() < 0.33;
     const age = recent ? next() * 7 : next() * days;
-    const text = `${pick(TOPICS[topic]!)}${pick(TAILS)}`
+    const template = pick(TOPICS[topic]!);
+    const text = `${template}${/^[A-Za-z]/.test(template) ? pick(EN_TAILS) : pick(TAILS)}`
       .replace('{place}', pick(PLACES))
       .replace('{when}', pick(WHEN))
       .replace('{en}', pick(EN_WHEN))

@@ -2,6 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Bureau } from '../../../server/models/bureau.model.js';
+import { ConcernsService } from '../../../server/services/concerns/concerns.service.js';
+import { loadVocabulary } from '../../../server/services/concerns/vocabulary.js';
 import { IMPORT_LIMIT_BYTES } from '../../../server/web/staff/concerns.routes.js';
 import { createBureauWithSurvey, createTestBureau, expectStatus, newAgent, validFields, vote } from '../../utils/resident.js';
 import { createStaff, signedInAgent, type StaffAgent } from '../../utils/staff.js';
@@ -123,6 +125,16 @@ describe('concerns page', () => {
     expect(page.text).toMatch(/↑ 增加 3<\/span><br><span class="meta">本周 4，上周 1/);
     const only = await planner.get('/staff/b/test-bureau/concerns?source=microblog&lang=en');
     expect(counts(only.text)).toEqual({ 'E-bike theft': 3, Noise: 2 });
+  });
+
+  it('counts the same without the native segmenter, and says so', async () => {
+    await upload(manager, CSV);
+    const fallback = new ConcernsService(t.container.models, { secret: t.config.secret, vocabulary: loadVocabulary(), forceFallback: true });
+    const [native, plain] = await Promise.all([t.container.concerns.overview(bureau), fallback.overview(bureau)]);
+    expect([native.segmenter, plain.segmenter]).toEqual(['jieba', 'vocabulary']);
+    const summary = (o: typeof native) => o.concerns.map((c) => [c.id, c.count, c.thisWeek, c.lastWeek]);
+    expect(summary(plain)).toEqual(summary(native));
+    expect(summary(native)).toEqual([['ebike-theft', 3, 2, 1], ['noise', 2, 1, 1]]);
   });
 
   it('shows every text of a concern, escaped', async () => {
