@@ -20,6 +20,8 @@ import type { QuestionResult } from './question-results.js';
 
 export const CSV_BOM = '\uFEFF';
 
+const EXPORTED_FIELDS = { _id: 0, answers: 1, otherText: 1, day: 1, district: 1, channel: 1, locale: 1 } as const;
+
 /** A spreadsheet runs a cell starting with = + - @ (or a tab or carriage return) as a formula: prefix it with a quote. */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -53,7 +55,8 @@ export class Exporter {
    * would hold every response in the server's memory, insertion order gives the same.
    */
   private cursor(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter) {
-    return this.models.Response.find(responseQuery(survey._id, filter, survey.questions), { clientHash: 0, submissionId: 0, receipt: 0 })
+    // Only what an export shows: a field added to responses later (or client data) never leaks into one.
+    return this.models.Response.find(responseQuery(survey._id, filter, survey.questions), EXPORTED_FIELDS)
       .sort(this.options.sortsInMemory ? {} : { day: 1 })
       .lean<SurveyResponse>()
       .cursor({ batchSize: 1000 });

@@ -133,6 +133,7 @@ export function dashboardController(deps: { directory: SurveyDirectory; results:
     const question = survey.questions.find((q) => q.id === req.params.question && (q.type === 'text' || ('other' in q && q.other === true)));
     if (!question) throw new NotFoundError();
     const source = question.type === 'text' ? 'answers' : 'otherText';
+    const heading = source === 'answers' ? question.title[locale] : t(res, 'exports.other.title', { question: question.title[locale] });
     const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau, ['page', 'search']);
     const page = Math.max(1, Math.min(MAX_TEXT_PAGE, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
     const search = typeof req.query.search === 'string' ? req.query.search.trim().slice(0, 100) : '';
@@ -146,10 +147,10 @@ export function dashboardController(deps: { directory: SurveyDirectory; results:
     };
     const districtName = (id: string | null) => (id ? bureau.districts.find((d) => d.id === id)?.name[locale] ?? id : null);
     renderStaffPage(deps.views, res, 'pages/staff/dashboard-texts', {
-      pageTitle: source === 'answers' ? question.title[locale] : t(res, 'exports.other.title', { question: question.title[locale] }),
+      pageTitle: heading,
       bureauNav: bureauNav(res, 'surveys', (key) => t(res, key)),
       backHref: `${base}/results${isFiltered(filter) ? `?${filterQuery(filter).toString()}` : ''}`,
-      questionTitle: source === 'answers' ? question.title[locale] : t(res, 'exports.other.title', { question: question.title[locale] }),
+      questionTitle: heading,
       action: `${base}/results/text/${question.id}`,
       filterFields: filterFields(filter),
       search,
