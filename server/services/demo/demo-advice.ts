@@ -4,11 +4,12 @@
  * box would have, plus a batch of SMS satisfaction codes for cases handled at the counter. Seeded, so every
  * install gets the same texts; ids and code hashes are random (no resident holds a demo code).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AdviceItem, SatisfactionRating, SatisfactionVote } from '../../models/advice.model.js';
 import type { Bureau } from '../../models/bureau.model.js';
 import type { Models } from '../../models/index.js';
 import { calendarMonth, replyDueAt } from '../advice/working-days.js';
+import { seededRandom } from './seeded-random.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -101,17 +102,6 @@ function demoTexts(kind: Bureau['kind']): Texts {
   return kind === 'police' ? POLICE_TEXTS : kind === 'court' ? COURT_TEXTS : GOVERNMENT_TEXTS;
 }
 
-/** A small deterministic generator (mulberry32), seeded per bureau. */
-function seeded(seed: string): () => number {
-  let state = createHash('sha256').update(seed).digest().readUInt32LE(0);
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const randomHash = () => randomBytes(32).toString('base64url');
 
 /** Gives the demo bureau its advice topics and a few hundred cases, ratings and a batch of SMS codes. */
@@ -120,7 +110,7 @@ export async function seedDemoAdvice(models: Models, slug: string, now = new Dat
   if (!bureau) return;
   const categories = demoAdviceCategories(bureau.kind);
   await models.Bureau.updateOne({ _id: bureau._id }, { $set: { adviceCategories: categories, replyWorkingDays: 5 } });
-  const rand = seeded(`advice:${bureau.slug}`);
+  const rand = seededRandom(`advice:${bureau.slug}`);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   const texts = demoTexts(bureau.kind);
   // Some topics come up far more often (e-bike theft tops the police's list, as in the surveys).

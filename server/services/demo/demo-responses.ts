@@ -13,20 +13,10 @@ import { visibleQuestionIds } from '../surveys/answer-validator.js';
 import { TallySums } from '../tallies/tally-sums.js';
 import type { TallyService } from '../tallies/tally.service.js';
 import { calendarDay } from '../voting/vote.service.js';
+import { seededRandom } from './seeded-random.js';
 
 const DAY_MS = 86_400_000;
 const TEXTS = ['加强夜间巡逻，特别是小区周边', '电动车被盗太多了，希望多装监控', '希望办事更方便，少跑腿', '加大电信诈骗宣传力度，多提醒老年人', 'More patrols near the bus station at night, please', '出警速度再快一点'];
-
-/** A small deterministic generator (mulberry32): the same demo on every install. */
-function random(seed: string): () => number {
-  let state = createHash('sha256').update(seed).digest().readUInt32LE(0);
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Picks from a list, favouring the front: residents' concerns are not uniform, and a demo should show it. */
 const skewed = <T>(items: readonly T[], next: () => number): T => items[Math.floor(items.length * next() ** 1.8)]!;
@@ -56,7 +46,7 @@ function answer(question: Question, bureau: Pick<Bureau, 'districts'>, next: () 
 }
 
 export async function addDemoResponses(models: Models, tallies: TallyService, bureau: Bureau, survey: Survey, count: number, now = new Date()): Promise<void> {
-  const next = random(`${bureau.slug}/${survey.slug}`);
+  const next = seededRandom(`${bureau.slug}/${survey.slug}`);
   const sums = new TallySums(survey.questions);
   const responses: SurveyResponse[] = [];
   for (let i = 0; i < count; i += 1) {

@@ -3,8 +3,8 @@
  * about the topics police, courts and city governments hear about, in Chinese with some English, spread over
  * the last weeks with a rising topic. Seeded, so every install and every bench run gets the same comments.
  */
-import { createHash } from 'node:crypto';
 import type { BureauKind } from '../../models/bureau.model.js';
+import { seededRandom } from './seeded-random.js';
 
 const DAY_MS = 86_400_000;
 
@@ -12,17 +12,6 @@ export interface GeneratedComment {
   text: string;
   postedAt: Date;
   district: string | null;
-}
-
-/** A small deterministic generator (mulberry32). */
-export function seededRandom(seed: string): () => number {
-  let state = createHash('sha256').update(seed).digest().readUInt32LE(0);
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PLACES = ['小区楼下', '菜市场门口', '地铁口', '学校门口', '公司楼下', '单元门口', '超市门口', '老街', '火车站附近', '公园旁边'];
