@@ -114,8 +114,9 @@ export async function measureDashboard(ctx: BenchContext): Promise<Figure[]> {
     const built = performance.now();
     await shownTotal(`${url}${answerPath}`, cookie);
     ctx.log(`  first answer-filtered page (column store built): ${((performance.now() - built) / 1000).toFixed(1)} s`);
-    for (const [, path] of VIEWS) {
-      await runAutocannon({ url, request: { method: 'GET', path, headers: { cookie, accept: 'text/html' } }, expectStatus: 200, connections: CONNECTIONS, amount: CONNECTIONS * 5 });
+    for (const [name, path] of VIEWS) {
+      const warm = await runAutocannon({ url, request: { method: 'GET', path, headers: { cookie, accept: 'text/html' } }, expectStatus: 200, connections: CONNECTIONS, amount: CONNECTIONS * 5 });
+      ctx.log(`  warm-up ${name}: ${warm.requestsPerSecond.toFixed(0)} req/s, p99 ${warm.latency.p99} ms${warm.unexpectedTotal > 0 ? `, unexpected ${JSON.stringify(warm.unexpected)}` : ''}`);
     }
     for (let round = 1; round <= rounds; round += 1) {
       for (const [name, path] of VIEWS) {

@@ -421,6 +421,30 @@ export class SurveyColumns {
           squares[r]! += value * value;
         }
       }
+    } else if (rowCodes && cols.bits) {
+      // One row per respondent, a bit set of columns (district × a multiple-choice question): no lists built.
+      const bits = cols.bits;
+      const words = cols.words;
+      for (let k = 0; k < selected.length; k += 1) {
+        const i = selected[k]!;
+        const r = rowCodes[i]!;
+        if (r === 0 || r >= height) continue;
+        let any = false;
+        for (let w = 0; w < words; w += 1) {
+          let word: number = bits[i * words + w]!;
+          while (word !== 0) {
+            const c: number = w * 32 + (31 - Math.clz32(word & -word)) + 1;
+            word &= word - 1;
+            if (c >= width) continue;
+            any = true;
+            cells[r * width + c]! += 1;
+            colBase[c]! += 1;
+          }
+        }
+        if (!any) continue;
+        total += 1;
+        rowBase[r]! += 1;
+      }
     } else {
       const rowCats = new Uint16Array(Math.max(64, rows.words * 32 + 1));
       const colCats = new Uint16Array(Math.max(64, cols.words * 32 + 1));

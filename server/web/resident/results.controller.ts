@@ -12,6 +12,15 @@ import { resultsViewModel } from '../shared/results.view-model.js';
 import type { ViewRenderer } from '../shared/view-renderer.js';
 import { findAnnouncedSurvey, formatDateTime, pageLocale, publicResultsHref } from './resident-pages.js';
 
+/**
+ * What messaging apps add to a shared link (WeChat: from=singlemessage&isappinstalled=0; utm_* tags): not a
+ * filter, and a resident who taps the link must see the results, not a 400.
+ */
+const SHARE_MARKERS = new Set(['singlemessage', 'groupmessage', 'timeline']);
+function withoutShareTags(query: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(query).filter(([name, value]) => !(name === 'isappinstalled' || name.startsWith('utm_') || (name === 'from' && typeof value === 'string' && SHARE_MARKERS.has(value)))));
+}
+
 export function publicResultsController(deps: { directory: SurveyDirectory; results: ResultsService; views: ViewRenderer; i18n: I18n }): RequestHandler {
   return async (req, res) => {
     const { bureau, survey, status } = await findAnnouncedSurvey(deps.directory, req);
@@ -30,7 +39,7 @@ export function publicResultsController(deps: { directory: SurveyDirectory; resu
         surveyHref: status === 'open' ? `/b/${bureau.slug}/s/${survey.slug}` : null,
       }, { locale });
     }
-    const filter = readFilter(req.query as Record<string, unknown>, survey.questions, bureau);
+    const filter = readFilter(withoutShareTags(req.query as Record<string, unknown>), survey.questions, bureau);
     const results = await deps.results.results({ survey, bureau, filter, view: 'public' });
     // Like a returning officer's statement: how many were counted and why the rest were not, no more.
     const statement = integrityStatement(results.integrity);

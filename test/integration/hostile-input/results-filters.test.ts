@@ -73,6 +73,12 @@ describe('results filters', () => {
     }
   });
 
+  it('leave the tags messaging apps add to a shared link to the public page', async () => {
+    const page = await request(t.app).get('/b/test-bureau/s/every-type/results?from=singlemessage&isappinstalled=0&utm_source=wechat&lang=en').expect(200);
+    expect(page.text).not.toContain('Filters:');
+    await request(t.app).get('/b/test-bureau/s/every-type/results?from=tomorrow').expect(400);
+  });
+
   it('refuse a cross-tab of an unknown question, of one question with itself, or with a rank count that is not one', async () => {
     for (const query of ['rows=nope&cols=victim', 'rows=victim&cols=victim', 'rows=district&cols=advice', 'rows=district', 'rows=concerns&cols=victim&rank=last']) {
       await request(t.app).get(`${api}/crosstab?${query}`).set('Authorization', `Bearer ${token}`).expect(400);
