@@ -17,6 +17,7 @@ import { smallCellProtected, wilsonInterval } from '../dashboards/statistics.js'
 import type { TallyService } from '../tallies/tally.service.js';
 import { zonedWallTimeToDate } from '../surveys/zoned-time.js';
 import { effectiveStatus } from '../voting/survey-availability.js';
+import { calendarMonth } from '../advice/working-days.js';
 
 const DAY_MS = 86_400_000;
 const MONTHS_SHOWN = 12;
@@ -82,10 +83,6 @@ const validDay = (value: string) => {
   const date = new Date(`${value}T00:00:00Z`);
   return DAY.test(value) && !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 };
-
-function monthOf(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).format(date).slice(0, 7);
-}
 
 function shareFigure(successes: number, n: number, smallCellMin: number): ShareFigure {
   const hidden = n === 0 || smallCellProtected(n, smallCellMin);
@@ -198,7 +195,7 @@ export class AccountabilityService {
     // The last twelve months, this one included, in the bureau's calendar.
     const monthKeys: string[] = [];
     for (let back = 0, probe = now.getTime(); monthKeys.length < MONTHS_SHOWN && back < 400; back += 1, probe -= DAY_MS) {
-      const key = monthOf(new Date(probe), bureau.timezone);
+      const key = calendarMonth(new Date(probe), bureau.timezone);
       if (!monthKeys.includes(key)) monthKeys.push(key);
     }
     const months = new Map(monthKeys.map((m) => [m, { month: m, total: 0, counts: categories.map(() => 0) }]));
@@ -206,7 +203,7 @@ export class AccountabilityService {
     let due = 0;
     let inTime = 0;
     for (const item of items) {
-      const month = months.get(monthOf(item.receivedAt, bureau.timezone));
+      const month = months.get(calendarMonth(item.receivedAt, bureau.timezone));
       if (month) {
         month.total += 1;
         const at = categoryIndex.get(item.category);

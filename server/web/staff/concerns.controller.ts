@@ -31,12 +31,14 @@ export function concernsController(deps: { concerns: ConcernsService; audit: Aud
     return bureau.districts.find((d) => d.id === id)?.name[locale(res)] ?? id;
   }
 
-  function textView(bureau: Bureau, text: ConcernText, res: Response, full = false) {
+  const dayFormat = (bureau: Bureau, res: Response) => new Intl.DateTimeFormat(locale(res), { dateStyle: 'medium', timeZone: bureau.timezone });
+
+  function textView(bureau: Bureau, text: ConcernText, res: Response, when: Intl.DateTimeFormat, full = false) {
     const chars = [...text.text];
     return {
       text: full || chars.length <= SAMPLE_CHARACTERS ? text.text : `${chars.slice(0, SAMPLE_CHARACTERS).join('')}…`,
       source: t(res, `concerns.source.${text.source}`),
-      when: new Intl.DateTimeFormat(locale(res), { dateStyle: 'medium', timeZone: bureau.timezone }).format(text.at),
+      when: when.format(text.at),
       district: text.district ? districtName(bureau, text.district, res) : null,
     };
   }
@@ -54,6 +56,7 @@ export function concernsController(deps: { concerns: ConcernsService; audit: Aud
     const options = filters(req);
     const overview = await deps.concerns.overview(bureau, options);
     const canEdit = isBureauStaff(staffUser(res), bureau);
+    const when = dayFormat(bureau, res);
     const query = (over: Record<string, string>) => {
       const params = new URLSearchParams({ weeks: options.weeksValue, ...(options.sourceValue ? { source: options.sourceValue } : {}), ...over });
       if (!params.get('source')) params.delete('source');
@@ -80,7 +83,7 @@ export function concernsController(deps: { concerns: ConcernsService; audit: Aud
         trend: trend(row, res),
         districts: row.byDistrict.slice(0, 3).map((d) => `${districtName(bureau, d.district, res)} ${d.count}`).join(t(res, 'concerns.listSeparator')),
         sources: CONCERN_SOURCES.filter((s) => row.bySource[s] > 0).map((s) => `${t(res, `concerns.source.${s}`)} ${row.bySource[s]}`).join(t(res, 'concerns.listSeparator')),
-        samples: row.samples.map((s) => textView(bureau, s, res)),
+        samples: row.samples.map((s) => textView(bureau, s, res, when)),
         merged: row.merged.map((m) => m.name[locale(res)] || m.name['zh-CN']).join(t(res, 'concerns.listSeparator')),
         actionHref: `/staff/b/${bureau.slug}/actions/new?evidence=${encodeURIComponent(`concern:${row.id}`)}`,
       })),
@@ -136,7 +139,7 @@ export function concernsController(deps: { concerns: ConcernsService; audit: Aud
       lastWeek: concern.lastWeek,
       districts: concern.byDistrict.map((d) => ({ name: districtName(bureau, d.district, res), count: d.count })),
       sources: CONCERN_SOURCES.map((s) => ({ name: t(res, `concerns.source.${s}`), count: concern.bySource[s] })),
-      texts: concern.texts.map((text) => textView(bureau, text, res, true)),
+      texts: concern.texts.map((text) => textView(bureau, text, res, dayFormat(bureau, res), true)),
       previousHref: page > 1 ? pageHref(page - 1) : null,
       nextHref: concern.hasMore ? pageHref(page + 1) : null,
       canEdit,
