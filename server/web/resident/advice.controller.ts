@@ -151,8 +151,15 @@ export function adviceController(deps: AdviceControllerDeps) {
     return bureau;
   }
 
-  function ratingOptions(locale: Locale) {
-    return SATISFACTION_RATINGS.map((rating) => ({ value: rating, id: `rating-${rating}`, label: t(locale, `advice.rating.${rating}`) }));
+  /** The three-way rating form, the same on the tracking page and the page of a satisfaction code. */
+  function ratingForm(locale: Locale, options: { problem?: string; comment?: string }) {
+    return {
+      ratings: SATISFACTION_RATINGS.map((rating) => ({ value: rating, id: `rating-${rating}`, label: t(locale, `advice.rating.${rating}`) })),
+      problem: options.problem ? t(locale, `advice.rating.errors.${options.problem}`, { max: COMMENT_MAX }) : null,
+      comment: options.comment ?? '',
+      commentMax: COMMENT_MAX,
+      commentInputMax: inputMaxLength(COMMENT_MAX),
+    };
   }
 
   async function renderTrack(req: Request, res: Response, options: { status?: number; problem?: string; comment?: string } = {}): Promise<void> {
@@ -182,11 +189,7 @@ export function adviceController(deps: AdviceControllerDeps) {
       mayRate: tracked.mayRate,
       rated: tracked.rated,
       justRated: req.query.rated === '1' && tracked.rated,
-      ratings: ratingOptions(locale),
-      problem: options.problem ? t(locale, `advice.rating.errors.${options.problem}`, { max: COMMENT_MAX }) : null,
-      comment: options.comment ?? '',
-      commentMax: COMMENT_MAX,
-      commentInputMax: inputMaxLength(COMMENT_MAX),
+      ...ratingForm(locale, options),
     }, { status: options.status ?? 200, locale });
   }
 
@@ -229,11 +232,7 @@ export function adviceController(deps: AdviceControllerDeps) {
       action: `/rate/${code}`,
       used: found.used,
       justRated: req.query.rated === '1' && found.used,
-      ratings: ratingOptions(locale),
-      problem: options.problem ? t(locale, `advice.rating.errors.${options.problem}`, { max: COMMENT_MAX }) : null,
-      comment: options.comment ?? '',
-      commentMax: COMMENT_MAX,
-      commentInputMax: inputMaxLength(COMMENT_MAX),
+      ...ratingForm(locale, options),
     }, { status: options.status ?? 200, locale });
   }
 
