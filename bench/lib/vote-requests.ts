@@ -80,6 +80,23 @@ export interface VoteTarget {
   districtIds: readonly string[];
 }
 
+/** A form post of a new browser: its CSRF cookie, and its own resident's address as Minyi sees it behind a trusted proxy. */
+export function formPost(request: autocannon.Request, path: string, body: string, csrf: string): autocannon.Request {
+  return {
+    ...request,
+    method: 'POST',
+    path,
+    body,
+    headers: {
+      ...request.headers,
+      accept: 'text/html',
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: `${CSRF_COOKIE}=${csrf}`,
+      'x-forwarded-for': `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`,
+    },
+  };
+}
+
 /** Builds vote requests for one survey and keeps track of every submission sent and answered. */
 export class VoteRequests {
   /** Submission ids of every post built and sent. */
@@ -119,20 +136,7 @@ export class VoteRequests {
         (context as VoteContext).submissionId = submissionId;
         sent.add(submissionId);
         since();
-        return {
-          ...request,
-          method: 'POST',
-          path: target.path,
-          body,
-          headers: {
-            ...request.headers,
-            accept: 'text/html',
-            'content-type': 'application/x-www-form-urlencoded',
-            cookie: `${CSRF_COOKIE}=${csrf}`,
-            // Each post from its own resident's address, as Minyi sees them behind a trusted proxy.
-            'x-forwarded-for': `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`,
-          },
-        };
+        return formPost(request, target.path, body, csrf);
       },
       onResponse(status, _body, context) {
         const id = (context as VoteContext).submissionId;

@@ -7,12 +7,12 @@ import type autocannon from 'autocannon';
 import type { Bureau } from '../../server/models/bureau.model.js';
 import { codeForSubmission } from '../../server/services/advice/tracking-codes.js';
 import { normalizeCode } from '../../server/services/voting/invitation-codes.js';
-import { CSRF_COOKIE, FormTokens } from '../../server/services/voting/form-token.js';
+import { FormTokens } from '../../server/services/voting/form-token.js';
 import { median, ratios, type Figure, type Measurement } from '../lib/figures.js';
 import { cpuPer, settleVotes, type BenchContext } from '../lib/bench-context.js';
 import { BENCH_SECRET } from '../lib/minyi-process.js';
 import { runAutocannon } from '../lib/run-autocannon.js';
-import { VoteRequests } from '../lib/vote-requests.js';
+import { formPost, VoteRequests } from '../lib/vote-requests.js';
 import { measurement, trouble } from './survey-page.js';
 
 const TEXTS = ['小区车棚的电动车被偷了，希望加装监控。', '学校门口早上堵车严重，希望增派交警。', '广场舞音响太吵，晚上九点后还在跳。', 'More patrols near the bus station at night, please.', '办理居住证排队太久，希望增加网上预约。'];
@@ -47,19 +47,7 @@ class AdviceRequests {
         }).toString();
         (context as { submissionId?: string }).submissionId = submissionId;
         sent.add(submissionId);
-        return {
-          ...request,
-          method: 'POST',
-          path,
-          body,
-          headers: {
-            ...request.headers,
-            accept: 'text/html',
-            'content-type': 'application/x-www-form-urlencoded',
-            cookie: `${CSRF_COOKIE}=${csrf}`,
-            'x-forwarded-for': `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`,
-          },
-        };
+        return formPost(request, path, body, csrf);
       },
       onResponse(status, _body, context) {
         const id = (context as { submissionId?: string }).submissionId;
