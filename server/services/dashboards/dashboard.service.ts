@@ -154,8 +154,8 @@ export class DashboardService {
    * with the whole filter, or (a survey too big to keep) columns made for this request from the matching
    * responses, with nothing left to apply.
    */
-  async columns(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter): Promise<{ columns: SurveyColumns; filter: DashboardFilter }> {
-    const tally = await this.tallies.get(survey._id);
+  async columns(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter, basis?: Pick<Counts, 'byDay' | 'total'>): Promise<{ columns: SurveyColumns; filter: DashboardFilter }> {
+    const tally = basis ?? (await this.tallies.get(survey._id));
     const kept = await this.columnStore?.columns(survey, tally);
     if (kept) return { columns: kept, filter };
     const columns = new SurveyColumns(survey.questions);

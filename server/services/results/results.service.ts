@@ -25,6 +25,8 @@ export interface SurveyResults {
   total: number;
   /** Responses of the whole survey. */
   overallTotal: number;
+  /** Responses of the whole survey per day: what a cross-tab of the same request checks the column store against. */
+  overallByDay: Record<string, number>;
   byDay: Record<string, number>;
   byDistrict: Record<string, number>;
   byChannel: Record<string, number>;
@@ -96,17 +98,18 @@ export class ResultsService {
     // Anyone may read the public page: it reads day slices only, never a pass over the responses.
     if (view === 'public' && filter.answer) throw new FilterError('answer', 'answer filters are for the bureau\'s dashboard and API; the public page filters by date, district and channel.');
     const { counts, overall, integrity } = await this.dashboards.numbers(survey, filter);
-    return this.shape(survey, bureau, filter, view, counts, overall.total, integrity);
+    return this.shape(survey, bureau, filter, view, counts, overall, integrity);
   }
 
-  private shape(survey: Pick<Survey, 'questions'>, bureau: Pick<Bureau, 'districts'>, filter: DashboardFilter, view: ResultsView, counts: Counts, overallTotal: number, integrity: IntegrityCounters): SurveyResults {
+  private shape(survey: Pick<Survey, 'questions'>, bureau: Pick<Bureau, 'districts'>, filter: DashboardFilter, view: ResultsView, counts: Counts, overall: Counts, integrity: IntegrityCounters): SurveyResults {
     const threshold = this.options.smallCellMin;
     return {
       view,
       filter,
       filtered: isFiltered(filter),
       total: counts.total,
-      overallTotal,
+      overallTotal: overall.total,
+      overallByDay: overall.byDay,
       byDay: counts.byDay,
       byDistrict: counts.byDistrict,
       byChannel: counts.byChannel,
@@ -155,7 +158,8 @@ export class ResultsService {
    * filter selects who answered both. Every cell has n and its share of the row's base; a row or cell with
    * fewer respondents than the threshold keeps its n and hides its share.
    */
-  async crossTab(input: { survey: Pick<Survey, '_id' | 'questions'>; bureau: Pick<Bureau, 'districts'>; filter: DashboardFilter; rows: string; cols: string; rank?: RankCount; view: ResultsView }): Promise<CrossTabResult> {
+  /** `basis`: the survey's tally totals when the caller has just read them (a dashboard's results), so they are not read again. */
+  async crossTab(input: { survey: Pick<Survey, '_id' | 'questions'>; bureau: Pick<Bureau, 'districts'>; filter: DashboardFilter; rows: string; cols: string; rank?: RankCount; view: ResultsView; basis?: Pick<Counts, 'byDay' | 'total'> }): Promise<CrossTabResult> {
     const { survey, bureau, filter } = input;
     const rank = input.rank ?? 'first';
     const find = (field: 'rows' | 'cols', id: string) => {
@@ -168,7 +172,7 @@ export class ResultsService {
     const colQuestion = find('cols', input.cols);
     if (rowQuestion.id === colQuestion.id) throw new FilterError('cols', 'must be another question than "rows".');
     const position = (q: Question) => (q.type === 'ranking' && rank === 'any' ? -1 : 0);
-    const { columns, filter: left } = await this.dashboards.columns(survey, filter);
+    const { columns, filter: left } = await this.dashboards.columns(survey, filter, input.basis);
     const counts = await columns.crossCounts(left, rowQuestion.id, colQuestion.id, { rows: position(rowQuestion), cols: position(colQuestion) });
     const threshold = this.options.smallCellMin;
     const small = (n: number) => smallCellProtected(n, threshold);

@@ -77,7 +77,7 @@ export function dashboardController(deps: { directory: SurveyDirectory; results:
     const colsId = scalarField(query, 'cols');
     if ((rowsId === undefined) !== (colsId === undefined)) throw new FilterError(rowsId === undefined ? 'rows' : 'cols', 'a cross-tab needs both "rows" and "cols".');
     const found = await deps.results.results({ survey, bureau, filter, view: 'staff' });
-    const table = rowsId && colsId ? await deps.results.crossTab({ survey, bureau, filter, rows: rowsId, cols: colsId, rank, view: 'staff' }) : null;
+    const table = rowsId && colsId ? await deps.results.crossTab({ survey, bureau, filter, rows: rowsId, cols: colsId, rank, view: 'staff', basis: { byDay: found.overallByDay, total: found.overallTotal } }) : null;
     const base = `/staff/b/${bureau.slug}/surveys/${survey.slug}`;
     const queryString = filterQuery(filter).toString();
     const choices = deps.results.crossTabChoices(survey);
