@@ -38,6 +38,8 @@ export interface WireProxy {
   mismatchedReplies: number;
   /** Requests sent on a connection that still waited for the reply to an earlier one (the driver never pipelines). */
   pipelinedRequests: number;
+  /** The most requests naming each collection that were waiting for their replies at once, across connections. */
+  peakInFlight: Map<string, number>;
   /** Connections the client opened through the proxy, and those still open. */
   connectionsOpened: number;
   openConnections(): number;
@@ -93,12 +95,20 @@ export async function startWireProxy(serverUri: string): Promise<WireProxy> {
   /** The latest reply seen for each command and collection, to answer a request with one meant for another. */
   const recentReplies = new Map<string, { command: WireCommand; reply: Buffer; at: number }>();
   let replies = 0;
+  const inFlight = new Map<string, number>();
+  const track = (command: WireCommand | undefined, change: 1 | -1) => {
+    if (!command?.collection) return;
+    const now = (inFlight.get(command.collection) ?? 0) + change;
+    inFlight.set(command.collection, now);
+    if (now > (proxy.peakInFlight.get(command.collection) ?? 0)) proxy.peakInFlight.set(command.collection, now);
+  };
   const proxy: WireProxy = {
     uri: '',
     faults: [],
     injected: 0,
     mismatchedReplies: 0,
     pipelinedRequests: 0,
+    peakInFlight: new Map(),
     connectionsOpened: 0,
     openConnections: () => open,
     faultedConnectionsOpen: () => [...faulted].filter((socket) => !socket.destroyed).length,
@@ -143,6 +153,7 @@ export async function startWireProxy(serverUri: string): Promise<WireProxy> {
         if (fault?.kind === 'desync' && stale) client.write(readdressed(stale.reply, requestId));
         if (waiting.length > 0 && !fault) proxy.pipelinedRequests += 1;
         waiting.push({ requestId, command, fault });
+        track(command, 1);
         upstream.write(message);
       }),
     );
@@ -151,6 +162,7 @@ export async function startWireProxy(serverUri: string): Promise<WireProxy> {
       'data',
       framer((reply) => {
         const request = waiting.shift();
+        track(request?.command, -1);
         if (!request || reply.readInt32LE(8) !== request.requestId) proxy.mismatchedReplies += 1;
         if (request?.command) {
           replies += 1;

@@ -38,6 +38,8 @@ interface KnownSnapshot {
  */
 const MAX_FOLD_MS = 60_000;
 const RETIRED_KEPT_MS = 15 * 60_000;
+/** Snapshot keys (the tally, each day) one fold reads and writes at once. */
+export const FOLD_PARALLEL = 4;
 
 type DeltaPart = Pick<TallyDelta, '_id' | 'writer' | 'seq' | 'tally' | 'slices'>;
 
@@ -166,21 +168,21 @@ export class TallyService {
     if (deltas.length === 0) return 0;
     const days = [...new Set(deltas.flatMap((delta) => Object.keys(delta.slices)))];
     // Every snapshot records every delta read as folded, even one with nothing for its day, so a day's
-    // record stays a few ranges instead of one entry per batch of other days.
-    const written = await Promise.all(
-      [null, ...days].map(async (day) => {
-        const confirmedAt = performance.now();
-        const snapshot = await this.newest(surveyId, day);
-        const fresh = deltas.filter((delta) => !isFolded(snapshot.folded, delta));
-        if (fresh.length === 0) return snapshot;
-        const flat = { ...snapshot.flat };
-        for (const delta of fresh) {
-          const part = day === null ? delta.tally : delta.slices[day];
-          if (part) addIncrements(flat, flattenCounters(part));
-        }
-        return this.insertVersion(surveyId, day, snapshot, flat, withFolded(snapshot.folded, fresh), confirmedAt);
-      }),
-    );
+    // record stays a few ranges instead of one entry per batch of other days. A few keys at a time: a delta
+    // of months of imported votes touches every day, and reading all their versions at once would make each
+    // read wait behind the others past MAX_FOLD_MS.
+    const written = await mapLimited([null, ...days], FOLD_PARALLEL, async (day) => {
+      const confirmedAt = performance.now();
+      const snapshot = await this.newest(surveyId, day);
+      const fresh = deltas.filter((delta) => !isFolded(snapshot.folded, delta));
+      if (fresh.length === 0) return snapshot;
+      const flat = { ...snapshot.flat };
+      for (const delta of fresh) {
+        const part = day === null ? delta.tally : delta.slices[day];
+        if (part) addIncrements(flat, flattenCounters(part));
+      }
+      return this.insertVersion(surveyId, day, snapshot, flat, withFolded(snapshot.folded, fresh), confirmedAt);
+    });
     const [tally, ...slices] = written;
     const sliceOf = new Map(days.map((day, i) => [day, slices[i]!]));
     const done = deltas.filter((delta) => isFolded(tally!.folded, delta) && Object.keys(delta.slices).every((day) => isFolded(sliceOf.get(day)!.folded, delta)));
@@ -277,4 +279,18 @@ export class TallyService {
     this.newestKnown.set(snapshot.key, snapshot);
     if (this.newestKnown.size > MAX_KEPT) this.newestKnown.delete(this.newestKnown.keys().next().value!);
   }
+}
+
+/** Maps items with at most `limit` calls running at once; results in the items' order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await map(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
