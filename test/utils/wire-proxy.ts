@@ -16,6 +16,8 @@ export interface WireCommand {
   name: string;
   /** The collection it names, when its value is a string. */
   collection: string | undefined;
+  /** A find's filter. */
+  filter?: Record<string, unknown>;
 }
 
 export type WireFault =
@@ -38,6 +40,8 @@ export interface WireProxy {
   mismatchedReplies: number;
   /** Requests sent on a connection that still waited for the reply to an earlier one (the driver never pipelines). */
   pipelinedRequests: number;
+  /** The filter of every find sent, with its collection. */
+  filters: Array<{ collection: string; filter: Record<string, unknown> }>;
   /** The most requests naming each collection that were waiting for their replies at once, across connections. */
   peakInFlight: Map<string, number>;
   /** Connections the client opened through the proxy, and those still open. */
@@ -70,7 +74,8 @@ export function commandOf(message: Buffer): WireCommand | undefined {
   const body = mongoose.mongo.BSON.deserialize(message.subarray(HEADER + 5, HEADER + 5 + size)) as Record<string, unknown>;
   const name = Object.keys(body)[0] ?? '';
   const value = body[name];
-  return { name, collection: typeof value === 'string' ? value : undefined };
+  const filter = name === 'find' && typeof body.filter === 'object' && body.filter !== null ? (body.filter as Record<string, unknown>) : undefined;
+  return { name, collection: typeof value === 'string' ? value : undefined, ...(filter ? { filter } : {}) };
 }
 
 function garbled(reply: Buffer): Buffer {
@@ -109,6 +114,7 @@ export async function startWireProxy(serverUri: string): Promise<WireProxy> {
     mismatchedReplies: 0,
     pipelinedRequests: 0,
     peakInFlight: new Map(),
+    filters: [],
     connectionsOpened: 0,
     openConnections: () => open,
     faultedConnectionsOpen: () => [...faulted].filter((socket) => !socket.destroyed).length,
@@ -154,6 +160,7 @@ export async function startWireProxy(serverUri: string): Promise<WireProxy> {
         if (waiting.length > 0 && !fault) proxy.pipelinedRequests += 1;
         waiting.push({ requestId, command, fault });
         track(command, 1);
+        if (command?.filter && command.collection) proxy.filters.push({ collection: command.collection, filter: command.filter });
         upstream.write(message);
       }),
     );

@@ -38,7 +38,8 @@ interface Entry {
   ready: Promise<void>;
   built: boolean;
   refreshing: Promise<void> | null;
-  aheadSince: Map<string, number>;
+  /** Days where the store has more votes than the tally: since when, and the tally's count then. */
+  ahead: Map<string, { since: number; tallied: number }>;
   usedAt: number;
 }
 
@@ -108,7 +109,7 @@ export class ColumnStore {
   }
 
   private start(key: string, survey: Pick<Survey, '_id' | 'questions'>, shape: string): Entry {
-    const entry: Entry = { columns: new SurveyColumns(survey.questions), shape, built: false, ready: Promise.resolve(), refreshing: null, aheadSince: new Map(), usedAt: this.now() };
+    const entry: Entry = { columns: new SurveyColumns(survey.questions), shape, built: false, ready: Promise.resolve(), refreshing: null, ahead: new Map(), usedAt: this.now() };
     entry.ready = (async () => {
       try {
         const started = this.now();
@@ -140,9 +141,12 @@ export class ColumnStore {
       const have = entry.columns.count(day);
       if (count > have) stale.push(day);
       else if (count < have) {
-        const since = entry.aheadSince.get(day) ?? entry.aheadSince.set(day, now).get(day)!;
-        if (now - since > AHEAD_GRACE_MS) stale.push(day);
-      } else entry.aheadSince.delete(day);
+        // While votes keep coming, the tally trails this process's stored votes by a fold: only a count that
+        // stops moving yet stays behind for the whole grace means a response was deleted or lost.
+        const ahead = entry.ahead.get(day);
+        if (!ahead || ahead.tallied !== count) entry.ahead.set(day, { since: now, tallied: count });
+        else if (now - ahead.since > AHEAD_GRACE_MS) stale.push(day);
+      } else entry.ahead.delete(day);
     }
     if (stale.length === 0) return;
     const missing = stale.reduce((sum, day) => sum + Math.max(0, (tally.byDay[day] ?? 0) - entry.columns.count(day)), 0);
@@ -150,7 +154,7 @@ export class ColumnStore {
       if (missing > REREAD_MAX_ROWS) {
         // Many votes from elsewhere (a bulk import): read the survey again into new columns, as at the start.
         entry.columns = await this.readAll(survey);
-        entry.aheadSince.clear();
+        entry.ahead.clear();
         return;
       }
       const rows: ColumnRow[] = [];
@@ -158,7 +162,7 @@ export class ColumnStore {
       // Swapped in at once, so no pass sees a day half read.
       entry.columns.retireDays(stale);
       for (const row of rows) entry.columns.add(row);
-      for (const day of stale) entry.aheadSince.delete(day);
+      for (const day of stale) entry.ahead.delete(day);
       if (entry.columns.dead > entry.columns.size * COMPACT_AT) entry.columns.compact();
     })();
     try {

@@ -19,6 +19,7 @@ import { counterKey, snapshotId, type FoldedBatches, type TallySnapshot } from '
 import type { CounterTree, DaySlice, IntegrityCounters, Tally } from '../../models/tally.model.js';
 import { isDuplicateKey } from '../../db/keyed-writes.js';
 import { isFolded, withFolded } from './folded-batches.js';
+import { SharedReads } from './shared-reads.js';
 import { addIncrements, counterTree, flattenCounters, type Increments } from './tally-increments.js';
 import type { TallySums } from './tally-sums.js';
 
@@ -30,7 +31,11 @@ interface KnownSnapshot {
   folded: FoldedBatches;
   /** Replaced twice over: its counters are gone (see TallySnapshot.retiredAt). */
   retired?: boolean;
+  /** When it was read or written (performance.now()): it was the newest or about to be replaced then. */
+  confirmedAt: number;
 }
+
+const empty = (key: string): KnownSnapshot => ({ key, version: 0, flat: {}, folded: {}, confirmedAt: performance.now() });
 
 /**
  * A fold whose read of the newest version is older than this writes nothing: with retired versions kept
@@ -38,8 +43,13 @@ interface KnownSnapshot {
  */
 const MAX_FOLD_MS = 60_000;
 const RETIRED_KEPT_MS = 15 * 60_000;
-/** Snapshot keys (the tally, each day) one fold reads and writes at once. */
-export const FOLD_PARALLEL = 4;
+/**
+ * A version read or written this recently needs no second read when the next one is missing: to vanish, the
+ * next would have had to be written after it, retired after that and swept RETIRED_KEPT_MS later still.
+ */
+const TRUST_CONFIRMED_MS = RETIRED_KEPT_MS / 3;
+/** Snapshot keys (the tally, each day) that one fold or one read of slices works on at once. */
+export const KEYS_AT_ONCE = 4;
 
 type DeltaPart = Pick<TallyDelta, '_id' | 'writer' | 'seq' | 'tally' | 'slices'>;
 
@@ -53,6 +63,8 @@ export class TallyService {
   private readonly newestKnown = new Map<string, KnownSnapshot>();
   /** Folds under way, by survey, so one process folds a survey once at a time; `again` when asked meanwhile. */
   private readonly folding = new Map<string, { done: Promise<number>; again?: Promise<number> }>();
+  private readonly sharedReads = new SharedReads<KnownSnapshot>();
+  private readonly sharedDeltaReads = new SharedReads<DeltaPart[]>();
 
   constructor(
     private readonly models: Models,
@@ -80,7 +92,7 @@ export class TallyService {
   /** The survey's slices of these days (days without votes are left out). */
   async slices(surveyId: Types.ObjectId, days: readonly string[]): Promise<DaySlice[]> {
     const deltas = await this.deltas(surveyId);
-    const snapshots = await Promise.all(days.map((day) => this.newest(surveyId, day)));
+    const snapshots = await mapLimited(days, KEYS_AT_ONCE, (day) => this.newest(surveyId, day));
     const slices: DaySlice[] = [];
     days.forEach((day, i) => {
       const snapshot = snapshots[i]!;
@@ -120,7 +132,7 @@ export class TallyService {
 
   /** Gives a new survey its first (empty) tally snapshot, so its tally is known to exist. Idempotent. */
   async ensureTally(surveyId: Types.ObjectId): Promise<void> {
-    await this.insertVersion(surveyId, null, { key: counterKey(surveyId), version: 0, flat: {}, folded: {} }, {}, {}, performance.now());
+    await this.insertVersion(surveyId, null, empty(counterKey(surveyId)), {}, {}, performance.now());
   }
 
   /** Deletes versions retired long enough ago that no fold can still be about to write their numbers. */
@@ -171,7 +183,7 @@ export class TallyService {
     // record stays a few ranges instead of one entry per batch of other days. A few keys at a time: a delta
     // of months of imported votes touches every day, and reading all their versions at once would make each
     // read wait behind the others past MAX_FOLD_MS.
-    const written = await mapLimited([null, ...days], FOLD_PARALLEL, async (day) => {
+    const written = await mapLimited([null, ...days], KEYS_AT_ONCE, async (day) => {
       const confirmedAt = performance.now();
       const snapshot = await this.newest(surveyId, day);
       const fresh = deltas.filter((delta) => !isFolded(snapshot.folded, delta));
@@ -195,7 +207,7 @@ export class TallyService {
    * one instead: this fold's deltas it lacks stay for the next fold.
    */
   private async insertVersion(surveyId: Types.ObjectId, day: string | null, previous: KnownSnapshot, flat: Increments, folded: FoldedBatches, confirmedAt: number): Promise<KnownSnapshot> {
-    const next: KnownSnapshot = { key: previous.key, version: previous.version + 1, flat, folded };
+    const next: KnownSnapshot = { key: previous.key, version: previous.version + 1, flat, folded, confirmedAt: performance.now() };
     const document: TallySnapshot = { _id: snapshotId(next.key, next.version), key: next.key, survey: surveyId, day, version: next.version, counters: counterTree(flat), folded, at: new Date(), retiredAt: null };
     if (performance.now() - confirmedAt > MAX_FOLD_MS) throw new Error(`fold of ${next.key} abandoned: its read of version ${previous.version} is too old`);
     try {
@@ -211,32 +223,39 @@ export class TallyService {
     return next;
   }
 
-  private async deltas(surveyId: Types.ObjectId): Promise<DeltaPart[]> {
-    return this.models.TallyDelta.find({ survey: surveyId }, { writer: 1, seq: 1, tally: 1, slices: 1 }).lean<DeltaPart[]>();
+  private deltas(surveyId: Types.ObjectId): Promise<DeltaPart[]> {
+    return this.sharedDeltaReads.read(String(surveyId), () => this.models.TallyDelta.find({ survey: surveyId }, { writer: 1, seq: 1, tally: 1, slices: 1 }).lean<DeltaPart[]>().exec());
   }
 
   /**
    * The newest snapshot of a tally or slice: the one known (or the head hint's), then one version further
    * until there is none. Versions are written one after another and only the one two below a new version is
-   * deleted, so if the next is missing, the current one is the newest unless it was deleted too.
+   * retired, so if the next is missing, the current one is the newest unless it was retired too.
+   * Each read names one `_id` (FerretDB filters an `_id` equality inside SQLite, but reads and decodes the
+   * whole collection for `$in`), and concurrent readers of one key share a read that began after they asked.
    */
-  private async newest(surveyId: Types.ObjectId, day: string | null): Promise<KnownSnapshot> {
+  private newest(surveyId: Types.ObjectId, day: string | null): Promise<KnownSnapshot> {
     const key = counterKey(surveyId, day);
-    let current = this.newestKnown.get(key) ?? (await this.fromHead(key, day));
-    for (;;) {
-      // One query for both (FerretDB reads the whole collection for either): the next and the current one.
-      const wanted = [current.version + 1, current.version].filter((version) => version > 0);
-      const found = await this.readVersions(key, day, wanted);
-      const next = found.find((snapshot) => snapshot.version === current.version + 1);
-      if (next) {
-        current = next;
-        continue;
+    return this.sharedReads.read(key, async () => {
+      let current = this.newestKnown.get(key) ?? (await this.fromHead(key, day));
+      for (;;) {
+        const next = await this.readVersion(key, day, current.version + 1);
+        if (next) {
+          current = next;
+          continue;
+        }
+        if (current.version === 0 || (!current.retired && performance.now() - current.confirmedAt < TRUST_CONFIRMED_MS)) break;
+        const again = await this.readVersion(key, day, current.version);
+        if (again && !again.retired) {
+          current = again;
+          break;
+        }
+        current = await this.fromListing(key, day);
+        break;
       }
-      if (current.version === 0 || found.some((snapshot) => snapshot.version === current.version && !snapshot.retired)) break;
-      current = await this.fromListing(key, day);
-    }
-    this.remember(current);
-    return current;
+      this.remember(current);
+      return current;
+    });
   }
 
   private snapshots(day: string | null) {
@@ -245,8 +264,8 @@ export class TallyService {
 
   private async fromHead(key: string, day: string | null): Promise<KnownSnapshot> {
     const head = await this.models.TallyHead.findById(key, { version: 1 }).lean<{ version: number }>();
-    if (!head) return { key, version: 0, flat: {}, folded: {} };
-    const [atHead] = await this.readVersions(key, day, [head.version]);
+    if (!head) return empty(key);
+    const atHead = await this.readVersion(key, day, head.version);
     return atHead && !atHead.retired ? atHead : this.fromListing(key, day);
   }
 
@@ -255,21 +274,20 @@ export class TallyService {
     this.newestKnown.delete(key);
     const versions = await this.snapshots(day).find({ key, retiredAt: null }, { version: 1 }).lean<Array<{ version: number }>>();
     const newest = Math.max(0, ...versions.map((v) => v.version));
-    if (newest === 0) return { key, version: 0, flat: {}, folded: {} };
-    const [found] = await this.readVersions(key, day, [newest]);
+    if (newest === 0) return empty(key);
+    const found = await this.readVersion(key, day, newest);
     return found && !found.retired ? found : this.fromListing(key, day);
   }
 
-  private async readVersions(key: string, day: string | null, versions: number[]): Promise<KnownSnapshot[]> {
-    const ids = versions.map((version) => snapshotId(key, version));
-    const documents = await this.snapshots(day).find({ _id: ids.length === 1 ? ids[0] : { $in: ids } }).lean<TallySnapshot[]>();
-    return documents.map((document) => {
-      if (document.key !== key || !versions.includes(document.version) || typeof document.counters !== 'object' || document.counters === null) {
-        throw new Error(`tally snapshot ${document._id} came back malformed`);
-      }
-      if (document.retiredAt) return { key, version: document.version, flat: {}, folded: {}, retired: true };
-      return { key, version: document.version, flat: flattenCounters(document.counters as CounterTree), folded: document.folded ?? {} };
-    });
+  private async readVersion(key: string, day: string | null, version: number): Promise<KnownSnapshot | undefined> {
+    const document = await this.snapshots(day).findOne({ _id: snapshotId(key, version) }).lean<TallySnapshot>();
+    if (!document) return undefined;
+    if (document.key !== key || document.version !== version || typeof document.counters !== 'object' || document.counters === null) {
+      throw new Error(`tally snapshot ${document._id} came back malformed`);
+    }
+    const confirmedAt = performance.now();
+    if (document.retiredAt) return { key, version, flat: {}, folded: {}, retired: true, confirmedAt };
+    return { key, version, flat: flattenCounters(document.counters as CounterTree), folded: document.folded ?? {}, confirmedAt };
   }
 
   private remember(snapshot: KnownSnapshot): void {
