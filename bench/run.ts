@@ -7,6 +7,7 @@
  *   npm run bench                                   # everything: about 25 minutes (a million responses take 7 to add)
  *   npm run bench -- --only page,vote --rounds 3 --duration 5
  *   npm run bench -- --only residents --profile residents   # with a CPU profile of Minyi during that part
+ *   npm run bench -- --only dashboard --data-dir .cache/bench-db   # keeps the database (and its million responses) for the next run
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -36,7 +37,7 @@ const LOAD_CORE = 1;
 
 const log = (line = '') => process.stdout.write(`${line}\n`);
 
-function options(argv = process.argv.slice(2)): BenchOptions & { only: Set<Scenario>; profile: Scenario | undefined } {
+function options(argv = process.argv.slice(2)): BenchOptions & { only: Set<Scenario>; profile: Scenario | undefined; dataDir: string | undefined } {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -48,6 +49,7 @@ function options(argv = process.argv.slice(2)): BenchOptions & { only: Set<Scena
       'dashboard-sizes': { type: 'string', default: '10000,1000000' },
       only: { type: 'string', default: SCENARIOS.join(',') },
       profile: { type: 'string' },
+      'data-dir': { type: 'string' },
     },
   });
   const whole = (name: string, raw: string, min: number, max: number) => {
@@ -70,6 +72,7 @@ function options(argv = process.argv.slice(2)): BenchOptions & { only: Set<Scena
     dashboardSizes: sizes,
     only: new Set(scenarios(values.only, 'only')),
     profile: values.profile === undefined ? undefined : scenarios(values.profile, 'profile')[0],
+    dataDir: values['data-dir'],
   };
 }
 
@@ -102,7 +105,7 @@ async function startBaselines(fixture: BaselineFixture): Promise<{ urls: Baselin
 async function main(): Promise<number> {
   const opts = options();
   log(`npm run bench · Node ${process.version} · ${os.cpus().length} cores · ${canPin ? `Minyi and FerretDB on core ${MINYI_CORE}, load generator on core ${LOAD_CORE}` : 'no taskset: processes not pinned'} · ${opts.rounds} rounds · load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  const db = await startBenchDatabase({ core: MINYI_CORE });
+  const db = await startBenchDatabase({ core: MINYI_CORE, keepIn: opts.dataDir });
   let minyi: MinyiProcess | undefined;
   let baselines: Awaited<ReturnType<typeof startBaselines>> | undefined;
   const connection = await mongoose.createConnection(db.database.uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();

@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureFerretdbBinary } from '../../server/db/ferretdb-binary.js';
@@ -59,9 +59,13 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
-/** Starts FerretDB in a temporary folder, pinned to `core` when given. */
-export async function startBenchDatabase(options: { core?: number } = {}): Promise<BenchDatabase> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'minyi-bench-'));
+/**
+ * Starts FerretDB in a temporary folder, pinned to `core` when given; or in `keepIn`, which is kept when it
+ * stops, so a later run finds the same data (a million generated responses take minutes to add).
+ */
+export async function startBenchDatabase(options: { core?: number; keepIn?: string } = {}): Promise<BenchDatabase> {
+  const dataDir = options.keepIn ? path.resolve(options.keepIn) : await mkdtemp(path.join(os.tmpdir(), 'minyi-bench-'));
+  if (options.keepIn) await mkdir(dataDir, { recursive: true });
   const database = await startFerretdb({ binary: await ensureFerretdbBinary(), dataPath: path.join(dataDir, 'ferretdb'), databaseName: 'minyi' });
   // Found by its data folder, which only its command line names: several databases may run at once.
   const pid = () => findChildPid(dataDir);
@@ -83,7 +87,7 @@ export async function startBenchDatabase(options: { core?: number } = {}): Promi
     stop: () =>
       (stopped ??= (async () => {
         await database.stop();
-        await rm(dataDir, { recursive: true, force: true });
+        if (!options.keepIn) await rm(dataDir, { recursive: true, force: true });
       })()),
   };
 }
