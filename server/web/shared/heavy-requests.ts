@@ -105,14 +105,22 @@ export class HeavyRequests {
     this.running += 1;
     this.count(this.perUser, user, 1);
     let released = false;
-    // 'close' comes for every response, finished or cut off by the client.
-    res.once('close', () => {
+    const release = () => {
       if (released) return;
       released = true;
       this.running -= 1;
       this.count(this.perUser, user, -1);
       this.startNext();
-    });
+    };
+    // 'close' comes for every response, finished or cut off by the client; but a client that stops reading
+    // and keeps its connection open delays it for as long as it likes. The heavy work is over once the
+    // handler ends its answer, so the turn ends there.
+    res.once('close', release);
+    const end = res.end;
+    res.end = function (this: Response, ...args: unknown[]) {
+      release();
+      return (end as (...a: unknown[]) => Response).apply(this, args);
+    } as Response['end'];
   }
 
   /** Starts the oldest waiting requests that may run now. */

@@ -42,3 +42,24 @@ describe('HeavyRequests queue', () => {
     expect(heavy.active).toBe(0);
   });
 });
+
+describe('HeavyRequests turns', () => {
+  it('end when the handler ends its answer, not when a client that stopped reading lets the connection close', async () => {
+    const heavy = new HeavyRequests(limits);
+    /** A response whose client never reads: 'close' never comes. */
+    const unread = () => Object.assign(new EventEmitter(), { end() {} });
+    const a = enter(heavy, 'a', unread());
+    const b = enter(heavy, 'b', unread());
+    await Promise.all([a.done, b.done]);
+    const c = enter(heavy, 'c');
+    expect(heavy.waiting).toBe(1);
+    (a.res as unknown as { end(): void }).end();
+    await expect(c.done).resolves.toBeUndefined();
+    (b.res as unknown as { end(): void }).end();
+    // Ending twice, or ending and then closing, gives the turn back once.
+    (b.res as unknown as { end(): void }).end();
+    b.res.emit('close');
+    c.res.emit('close');
+    expect(heavy.active).toBe(0);
+  });
+});
