@@ -186,7 +186,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     shareKit: new ShareKit(config.publicUrl),
     dashboards,
     columnStore,
-    results: new ResultsService(dashboards, { smallCellMin: config.smallCellMin }),
+    results: new ResultsService(dashboards, { smallCellMin: config.smallCellMin, analysisWaitMs: config.analysisWaitSeconds * 1000 }),
     exporter: new Exporter(models, (locale, key, params) => parts.i18n.translate(locale, key, params), { sortsInMemory: input.database.capabilities.sortsInMemory }),
     comparisons: new ComparisonService(models, tallies),
     apiTokens: new ApiTokens(models),

@@ -20,6 +20,7 @@ export interface Config {
   readonly voteRateWindowSeconds: number;
   readonly tallyFlushMs: number;
   readonly smallCellMin: number;
+  readonly analysisWaitSeconds: number;
   readonly sessionIdleMinutes: number;
   readonly sessionMaxHours: number;
   readonly demoData: 'auto' | 'true' | 'false';
@@ -120,6 +121,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     voteRateWindowSeconds: read('voteRateWindowSeconds') as number,
     tallyFlushMs: read('tallyFlushMs') as number,
     smallCellMin: read('smallCellMin') as number,
+    analysisWaitSeconds: read('analysisWaitSeconds') as number,
     sessionIdleMinutes: read('sessionIdleMinutes') as number,
     sessionMaxHours: read('sessionMaxHours') as number,
     demoData: read('demoData') as Config['demoData'],

@@ -47,9 +47,10 @@ export async function connectDatabase(uri: string, timeoutMs: number): Promise<D
     // its requests are cheap to repeat, so the resident's retry (told by Retry-After) replaces the driver's.
     retryReads: false,
     retryWrites: false,
-    // Not the request timeout: a long export or a filtered dashboard on FerretDB legitimately waits seconds
-    // for one batch. A hung server is caught by the monitor above instead.
-    socketTimeoutMS: 30_000,
+    // Not the request timeout: on FerretDB, which scans a whole collection for any filter but `_id`, a read of
+    // a small survey's responses next to a million others waits minutes for its last batch (the first read of
+    // a survey for its answer filters, an export). A hung server is caught by the monitor above instead.
+    socketTimeoutMS: 10 * 60_000,
     maxPoolSize: 50,
   });
   await connection.asPromise();

@@ -121,6 +121,12 @@ export class DashboardService {
     return { counts, overall, integrity };
   }
 
+  /** Whether answer filters and cross-tabs of the survey can run now, or how far the read they need has come. */
+  async preparePasses(survey: Pick<Survey, '_id' | 'questions'>, waitMs: number): Promise<{ ready: true } | { ready: false; read: number; total: number }> {
+    if (!this.columnStore) return { ready: true };
+    return this.columnStore.prepare(survey, await this.tallies.get(survey._id), waitMs);
+  }
+
   async counts(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter): Promise<Counts> {
     return (await this.numbers(survey, filter)).counts;
   }

@@ -37,6 +37,8 @@ interface Entry {
   shape: string;
   ready: Promise<void>;
   built: boolean;
+  /** Responses read so far while building, and the tally's count when the build began. */
+  progress: { read: number; total: number };
   refreshing: Promise<void> | null;
   /** Days where the store has more votes than the tally: since when, and the tally's count then. */
   ahead: Map<string, { since: number; tallied: number }>;
@@ -47,6 +49,8 @@ const shapeOf = (questions: readonly Question[]) => JSON.stringify(questions.map
 
 export class ColumnStore {
   private readonly entries = new Map<string, Entry>();
+  /** Surveys found too big to keep: their readers pass over the database instead, without waiting for a build. */
+  private readonly tooBig = new Set<string>();
 
   constructor(
     private readonly models: Models,
@@ -63,11 +67,7 @@ export class ColumnStore {
   /** The survey's columns, current with `tally`; null when the survey is too big to keep. */
   async columns(survey: Pick<Survey, '_id' | 'questions'>, tally: Pick<Tally, 'byDay' | 'total'>): Promise<SurveyColumns | null> {
     const key = String(survey._id);
-    let entry = this.entries.get(key);
-    const shape = shapeOf(survey.questions);
-    if (!entry || entry.shape !== shape) {
-      entry = this.start(key, survey, shape);
-    }
+    const entry = this.entryFor(survey, tally.total);
     entry.usedAt = this.now();
     // Re-inserted: maps iterate in insertion order, so the first key is the least recently used.
     this.entries.delete(key);
@@ -76,6 +76,33 @@ export class ColumnStore {
     if (this.entries.get(key) !== entry) return null;
     await this.refresh(survey, entry, tally);
     return this.entries.get(key) === entry ? entry.columns : null;
+  }
+
+  /**
+   * Whether a pass over the survey's columns can start now. A survey not read yet starts its read (minutes for
+   * a million responses on FerretDB); if that takes longer than `waitMs`, this says how far the read has come,
+   * so a page can say so instead of keeping its reader waiting, and the read goes on in the background.
+   */
+  async prepare(survey: Pick<Survey, '_id' | 'questions'>, tally: Pick<Tally, 'total'>, waitMs: number): Promise<{ ready: true } | { ready: false; read: number; total: number }> {
+    const known = this.entries.get(String(survey._id));
+    if (known?.built && known.shape === shapeOf(survey.questions)) return { ready: true };
+    if (!known && this.tooBig.has(String(survey._id))) return { ready: true };
+    const entry = this.entryFor(survey, tally.total);
+    // Nobody may await this read: its failure is logged here, and the next request starts another.
+    const settled = entry.ready.catch((error: unknown) => this.options.logger?.warn({ err: error, survey: String(survey._id) }, 'could not build the column store'));
+    if (waitMs > 0 && !entry.built) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      clearTimeout(timer);
+    }
+    if (entry.built) return { ready: true };
+    return { ready: false, read: entry.progress.read, total: Math.max(entry.progress.total, entry.progress.read) };
+  }
+
+  private entryFor(survey: Pick<Survey, '_id' | 'questions'>, total: number): Entry {
+    const key = String(survey._id);
+    const entry = this.entries.get(key);
+    return entry && entry.shape === shapeOf(survey.questions) ? entry : this.start(key, survey, shapeOf(survey.questions), total);
   }
 
   /** Bytes held by every survey's columns. */
@@ -91,6 +118,7 @@ export class ColumnStore {
 
   clear(): void {
     this.entries.clear();
+    this.tooBig.clear();
   }
 
   private now(): number {
@@ -98,22 +126,23 @@ export class ColumnStore {
   }
 
   /** Columns of every response of the survey, read in one stream; RangeError past the budget. */
-  private async readAll(survey: Pick<Survey, '_id' | 'questions'>): Promise<SurveyColumns> {
+  private async readAll(survey: Pick<Survey, '_id' | 'questions'>, progress?: { read: number }): Promise<SurveyColumns> {
     const columns = new SurveyColumns(survey.questions);
     columns.maxStaleMs = this.options.maxStaleMs ?? 0;
     for await (const row of this.read({ survey: survey._id })) {
       columns.add(row);
+      if (progress) progress.read += 1;
       if (columns.bytes > this.maxBytes) throw new RangeError('survey too big for the column store');
     }
     return columns;
   }
 
-  private start(key: string, survey: Pick<Survey, '_id' | 'questions'>, shape: string): Entry {
-    const entry: Entry = { columns: new SurveyColumns(survey.questions), shape, built: false, ready: Promise.resolve(), refreshing: null, ahead: new Map(), usedAt: this.now() };
+  private start(key: string, survey: Pick<Survey, '_id' | 'questions'>, shape: string, total: number): Entry {
+    const entry: Entry = { columns: new SurveyColumns(survey.questions), shape, built: false, ready: Promise.resolve(), progress: { read: 0, total }, refreshing: null, ahead: new Map(), usedAt: this.now() };
     entry.ready = (async () => {
       try {
         const started = this.now();
-        const columns = await this.readAll(survey);
+        const columns = await this.readAll(survey, entry.progress);
         // Votes stored while the stream ran are not in it for sure: the first refresh reads their days again.
         entry.columns = columns;
         entry.built = true;
@@ -122,6 +151,7 @@ export class ColumnStore {
       } catch (error) {
         if (this.entries.get(key) === entry) this.entries.delete(key);
         if (!(error instanceof RangeError)) throw error;
+        this.tooBig.add(key);
       }
     })();
     this.entries.set(key, entry);

@@ -90,8 +90,16 @@ export interface CrossTabResult {
 export class ResultsService {
   constructor(
     private readonly dashboards: DashboardService,
-    private readonly options: { smallCellMin: number },
+    private readonly options: { smallCellMin: number; analysisWaitMs: number },
   ) {}
+
+  /**
+   * Whether answer filters and cross-tabs of a survey can run now: its responses are read once per process,
+   * and a read that takes longer than the caller waits goes on in the background (see ColumnStore.prepare).
+   */
+  preparePasses(survey: Pick<Survey, '_id' | 'questions'>): ReturnType<DashboardService['preparePasses']> {
+    return this.dashboards.preparePasses(survey, this.options.analysisWaitMs);
+  }
 
   async results(input: { survey: Pick<Survey, '_id' | 'questions'>; bureau: Pick<Bureau, 'districts'>; filter: DashboardFilter; view: ResultsView }): Promise<SurveyResults> {
     const { survey, bureau, filter, view } = input;

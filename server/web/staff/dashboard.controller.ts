@@ -4,6 +4,7 @@ import { NotFoundError } from '../../errors/index.js';
 import type { I18n, Locale } from '../../i18n/i18n.js';
 import { CHANNELS } from '../../models/response.model.js';
 import { OTHER_OPTION_ID } from '../../models/survey-definition.types.js';
+import type { Bureau } from '../../models/bureau.model.js';
 import type { Survey } from '../../models/survey.model.js';
 import { isBureauStaff } from '../../services/accounts/access.js';
 import { filterQuery, isFiltered, readFilter, readRankCount, scalarField, FilterError, type DashboardFilter } from '../../services/dashboards/dashboard-filter.js';
@@ -25,6 +26,8 @@ const TEXT_PAGE_SIZE = 20;
 const MAX_TEXT_PAGE = 500;
 /** The dashboard's own query fields besides the filter: the cross-tab's questions and how a ranking counts. */
 const CROSS_TAB_FIELDS = ['rows', 'cols', 'rank'];
+/** How often the page of a survey whose responses are being read reloads itself. */
+const PREPARING_RELOAD_SECONDS = 5;
 
 /** Respondents who chose "other" (a ranking: who ranked it at all). */
 function otherCount(result: QuestionResult): number {
@@ -66,6 +69,27 @@ export function dashboardController(deps: { directory: SurveyDirectory; results:
 
   const filterFields = (filter: DashboardFilter) => [...filterQuery(filter).entries()].map(([name, value]) => ({ name, value }));
 
+  /** Answer filters wait for a big survey's first read: 202 with its progress, reloading itself, instead of a page that hangs for minutes. */
+  function renderPreparing(res: Response, survey: Survey, bureau: Bureau, progress: { read: number; total: number }): void {
+    const locale = res.locals.locale as Locale;
+    const number = (n: number) => n.toLocaleString(locale);
+    const percent = progress.total > 0 ? Math.floor((progress.read / progress.total) * 100) : 0;
+    const base = `/staff/b/${bureau.slug}/surveys/${survey.slug}`;
+    renderStaffPage(deps.views, res, 'pages/staff/dashboard-preparing', {
+      pageTitle: t(res, 'preparing.title'),
+      surveyTitle: survey.title[locale],
+      surveyHref: base,
+      lead: t(res, 'preparing.lead', { total: number(progress.total) }),
+      read: progress.read,
+      total: progress.total,
+      percent,
+      progressText: t(res, 'preparing.progress', { read: number(progress.read), total: number(progress.total), percent }),
+      reloadText: t(res, 'preparing.reload', { seconds: PREPARING_RELOAD_SECONDS }),
+      refreshSeconds: PREPARING_RELOAD_SECONDS,
+      unfilteredHref: `${base}/results`,
+    }, 202);
+  }
+
   const results: RequestHandler = async (req, res) => {
     const survey = await loadSurvey(req, res);
     const bureau = currentBureau(res);
@@ -76,6 +100,10 @@ export function dashboardController(deps: { directory: SurveyDirectory; results:
     const rowsId = scalarField(query, 'rows');
     const colsId = scalarField(query, 'cols');
     if ((rowsId === undefined) !== (colsId === undefined)) throw new FilterError(rowsId === undefined ? 'rows' : 'cols', 'a cross-tab needs both "rows" and "cols".');
+    if (filter.answer || (rowsId && colsId)) {
+      const passes = await deps.results.preparePasses(survey);
+      if (!passes.ready) return renderPreparing(res, survey, bureau, passes);
+    }
     const found = await deps.results.results({ survey, bureau, filter, view: 'staff' });
     const table = rowsId && colsId ? await deps.results.crossTab({ survey, bureau, filter, rows: rowsId, cols: colsId, rank, view: 'staff', basis: { byDay: found.overallByDay, total: found.overallTotal } }) : null;
     const base = `/staff/b/${bureau.slug}/surveys/${survey.slug}`;

@@ -33,7 +33,7 @@ function response(answers: SurveyResponse['answers'], district: string, day = '2
 beforeAll(async () => {
   t = await createTestApp({ MINYI_SMALL_CELL_MIN: '3' });
   ({ survey, bureau } = await createBureauWithSurvey(t.container));
-  open = new ResultsService(t.container.dashboards, { smallCellMin: 1 });
+  open = new ResultsService(t.container.dashboards, { smallCellMin: 1, analysisWaitMs: 3000 });
   const residents: SurveyResponse[] = [
     response({ concerns: ['fraud', 'burglary', 'traffic'], district: 'wuxing', safety: 5, victim: 'yes', 'crime-kind': ['theft', 'fraud'], patrols: 'daily' }, 'wuxing'),
     response({ concerns: ['fraud', 'traffic', 'burglary'], district: 'wuxing', safety: 4, victim: 'yes', 'crime-kind': ['theft'], patrols: 'daily' }, 'wuxing'),
