@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VoteWatch } from '../../../../server/services/voting/vote-watch.js';
+import { topEntries, VoteWatch } from '../../../../server/services/voting/vote-watch.js';
 
 const T0 = Date.UTC(2026, 11, 4, 8, 0, 0);
 const MINUTE = 60_000;
@@ -40,5 +40,18 @@ describe('VoteWatch', () => {
     expect(report.textsTruncated).toBe(true);
     watch.record('s', 'g', ['same'], T0);
     expect(watch.report('s', T0).repeatedTexts).toBe(4);
+  });
+});
+
+describe('topEntries', () => {
+  it('picks what a full sort by votes, then key, would put first', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const size of [0, 1, 3, 5, 6, 200, 30_000]) {
+      const counts = new Map<string, number>();
+      for (let i = 0; i < size; i += 1) counts.set(`g${Math.floor(random() * 1e9).toString(36)}`, 1 + Math.floor(random() * 4));
+      const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      for (const k of [0, 1, 5]) expect(topEntries(counts, k), `${size} groups, top ${k}`).toEqual(sorted.slice(0, k));
+    }
   });
 });
