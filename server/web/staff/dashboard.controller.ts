@@ -77,6 +77,7 @@ export function dashboardController(deps: { directory: SurveyDirectory; results:
     const base = `/staff/b/${bureau.slug}/surveys/${survey.slug}`;
     renderStaffPage(deps.views, res, 'pages/staff/dashboard-preparing', {
       pageTitle: t(res, 'preparing.title'),
+      bureauNav: bureauNav(res, 'surveys', (key) => t(res, key)),
       surveyTitle: survey.title[locale],
       surveyHref: base,
       lead: t(res, 'preparing.lead', { total: number(progress.total) }),

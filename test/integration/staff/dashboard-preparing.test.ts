@@ -37,6 +37,7 @@ describe('the dashboard of a survey whose responses are still being read', () =>
     expect(first.text).toMatch(/<meta http-equiv="refresh" content="5">/);
     expect(first.text).toMatch(/<progress id="preparing-progress" max="12" value="\d+">/);
     expect(first.text).toContain(`href="${at}"`);
+    expect(first.text).toContain('class="bureau-nav"');
     // The unfiltered results never wait.
     expect((await analyst.get(`${at}?lang=en`)).status).toBe(200);
 
