@@ -25,7 +25,7 @@ import { RateLimiter } from '../../server/services/voting/rate-limiter.js';
 import { Receipts } from '../../server/services/voting/receipt.js';
 import { addDays, createResponseFactory, generateResponses } from '../generate-responses.js';
 import { calendarDay } from '../../server/services/voting/vote.service.js';
-import { findTarget, type BenchContext } from '../lib/bench-context.js';
+import { cpuPer, findTarget, type BenchContext } from '../lib/bench-context.js';
 import { median, ratios, type Figure, type Measurement } from '../lib/figures.js';
 import { BENCH_SECRET } from '../lib/minyi-process.js';
 import { runAutocannon } from '../lib/run-autocannon.js';
@@ -257,20 +257,22 @@ async function measureVotingDuringAnalysis(ctx: BenchContext, input: { survey: S
   ctx.log(`voting during analysis: ${rounds} rounds of ${duration} s voting alone, then with ${ANALYSTS} analysts (${input.paths.join(', ')})`);
   await runAutocannon({ url, request: votes.request(), expectStatus: 303, connections, amount: connections * 10 });
   for (let round = 1; round <= rounds; round += 1) {
-    const solo = await runAutocannon({ url, request: votes.request(), expectStatus: 303, connections, duration });
+    const pids = [ctx.minyi().child.pid, ctx.db.pid()];
+    // CPU per vote of Minyi and FerretDB, alone and with analysts: where the analysts' share of the core goes.
+    const { result: solo, ms: soloCpu } = await cpuPer(pids, () => runAutocannon({ url, request: votes.request(), expectStatus: 303, connections, duration }), (s) => s.responses);
     alone.push(measurement(solo));
     problems.push(...trouble(`voting alone round ${round}`, solo));
     // Each analyst on a view of their own: half the planners on each path.
     const perPath = ANALYSTS / input.paths.length;
     const reading = input.paths.map((path, i) => runAutocannon({ url, request: asAnalysts(path, input.cookies.slice(i * perPath, (i + 1) * perPath)), expectStatus: 200, connections: perPath, duration: duration + 2 }));
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const together = await runAutocannon({ url, request: votes.request(), expectStatus: 303, connections, duration });
+    const { result: together, ms: togetherCpu } = await cpuPer(pids, () => runAutocannon({ url, request: votes.request(), expectStatus: 303, connections, duration }), (s) => s.responses);
     during.push(measurement(together));
     problems.push(...trouble(`voting with analysts round ${round}`, together));
     const read = await Promise.all(reading);
     analysts.push(read.reduce((sum, r) => sum + r.requestsPerSecond, 0));
     for (const r of read) problems.push(...trouble(`analysts round ${round}`, r));
-    ctx.log(`  round ${round}: alone ${solo.requestsPerSecond.toFixed(0)} votes/s p99 ${solo.latency.p99} ms · with analysts ${together.requestsPerSecond.toFixed(0)} votes/s p99 ${together.latency.p99} ms, analysts ${analysts.at(-1)!.toFixed(0)} pages/s (p99 ${read.map((r) => r.latency.p99).join(' / ')} ms)`);
+    ctx.log(`  round ${round}: alone ${solo.requestsPerSecond.toFixed(0)} votes/s p99 ${solo.latency.p99} ms · with analysts ${together.requestsPerSecond.toFixed(0)} votes/s p99 ${together.latency.p99} ms, analysts ${analysts.at(-1)!.toFixed(0)} pages/s (p99 ${read.map((r) => r.latency.p99).join(' / ')} ms); CPU per vote Minyi + FerretDB ${soloCpu.map((ms) => ms.toFixed(2)).join(' + ')} ms alone, ${togetherCpu.map((ms) => ms.toFixed(2)).join(' + ')} ms with analysts`);
   }
   const figure: Figure = { name: `vote POST during 10 analysts, ${input.size.toLocaleString('en')}-response survey`, unit: 'votes/s', minyi: during, baseline: { label: 'voting alone', rounds: alone } };
   figure.goal = { text: '≥ 0.80× voting alone', met: problems.length === 0 && median(ratios(figure)) >= 0.8 };
