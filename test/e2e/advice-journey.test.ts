@@ -9,7 +9,7 @@ import type { AxeResults, Result } from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locale } from '../../server/models/survey-definition.types.js';
-import { launchBrowser, PHONE, screenshotPath, signInInBrowser, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
+import { launchBrowser, PHONE, screenshotPath, signInInBrowser, smallTapTargets, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
 import { STAFF_PASSWORD, createStaff } from '../utils/staff.js';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -57,24 +57,6 @@ async function audit(page: Page, locale: Locale): Promise<void> {
   expect(results.violations, `axe found on ${page.url()}:\n${describeViolations(results.violations)}`).toEqual([]);
 }
 
-/** As in resident-pages.test.ts: every reachable tap target, with radio and check box labels for their boxes. */
-async function smallTapTargets(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const small: string[] = [];
-    for (const element of Array.from(document.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, label[for]'))) {
-      if (element instanceof HTMLInputElement && (element.type === 'radio' || element.type === 'checkbox' || element.type === 'hidden')) continue;
-      if (element instanceof HTMLLabelElement) {
-        const control = document.getElementById(element.htmlFor);
-        if (!(control instanceof HTMLInputElement) || (control.type !== 'radio' && control.type !== 'checkbox')) continue;
-      }
-      if (element.closest('[aria-hidden="true"], [hidden]')) continue;
-      const box = element.getBoundingClientRect();
-      if (box.width <= 1 || box.height <= 1 || box.right <= 0 || getComputedStyle(element).visibility === 'hidden') continue;
-      if (box.height < 43.99) small.push(`${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''} "${(element.textContent ?? '').trim().slice(0, 30)}": ${box.height.toFixed(1)} px`);
-    }
-    return small;
-  });
-}
 
 describe('the resident journey on a phone without JavaScript', () => {
   it('sends advice, follows it, reads the reply and rates it once', async () => {

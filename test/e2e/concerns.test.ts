@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type { AxeResults } from 'axe-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, PHONE, screenshotPath, signInInBrowser, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
+import { launchBrowser, PHONE, screenshotPath, signInInBrowser, smallTapTargets, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
 import { createStaff, STAFF_PASSWORD } from '../utils/staff.js';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -32,15 +32,6 @@ async function axe(page: Page): Promise<string[]> {
   return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
-async function smallTapTargets(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    Array.from(document.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea'))
-      .filter((element) => !(element instanceof HTMLInputElement && element.type === 'hidden'))
-      .map((element) => ({ element, box: element.getBoundingClientRect() }))
-      .filter(({ box }) => box.width > 1 && box.height > 1 && box.right > 0 && box.height < 43.99)
-      .map(({ element, box }) => `${element.tagName.toLowerCase()} "${(element.textContent ?? '').trim().slice(0, 30)}": ${box.height.toFixed(1)} px`),
-  );
-}
 
 describe('concerns and accountability in the browser', () => {
   it('takes an analyst from imported posts to a concern and a recorded action, without JavaScript', async () => {

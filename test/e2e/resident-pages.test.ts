@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SurveyDefinition } from '../../server/models/survey-definition.types.js';
 import { everyTypeDefinition } from '../fixtures/survey-definitions.js';
-import { launchBrowser, PHONE, screenshotPath, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
+import { launchBrowser, PHONE, screenshotPath, smallTapTargets, startMinyi, watchForProblems, type RunningMinyi } from '../utils/browser.js';
 import { createTestBureau } from '../utils/resident.js';
 
 const LAPTOP = { viewport: { width: 1366, height: 900 }, isMobile: false, hasTouch: false, deviceScaleFactor: 1 } as const;
@@ -78,29 +78,6 @@ async function expectWithinViewport(page: Page, what: string): Promise<void> {
   expect(scrollWidth, `${what}: page ${scrollWidth} px wide in a ${innerWidth} px viewport`).toBeLessThanOrEqual(innerWidth);
 }
 
-/**
- * Every tap target a resident can reach, and how high it is: links, buttons, fields, and the labels of radio
- * buttons and check boxes (the box is drawn inside its label, which takes the tap). Off-screen helpers (the
- * skip link until focused, the honeypot) and hidden elements are not targets.
- */
-async function smallTapTargets(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const small: string[] = [];
-    const targets = Array.from(document.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, label[for]'));
-    for (const element of targets) {
-      if (element instanceof HTMLInputElement && (element.type === 'radio' || element.type === 'checkbox' || element.type === 'hidden')) continue;
-      if (element instanceof HTMLLabelElement) {
-        const control = document.getElementById(element.htmlFor);
-        if (!(control instanceof HTMLInputElement) || (control.type !== 'radio' && control.type !== 'checkbox')) continue;
-      }
-      if (element.closest('[aria-hidden="true"], [hidden]')) continue;
-      const box = element.getBoundingClientRect();
-      if (box.width <= 1 || box.height <= 1 || box.right <= 0 || getComputedStyle(element).visibility === 'hidden') continue;
-      if (box.height < 43.99) small.push(`${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''} "${(element.textContent ?? '').trim().slice(0, 30)}": ${box.height.toFixed(1)} px`);
-    }
-    return small;
-  });
-}
 
 /** The numbers in front of the questions a resident sees. */
 async function questionNumbers(page: Page): Promise<string[]> {

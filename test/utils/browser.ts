@@ -98,3 +98,27 @@ export async function signInInBrowser(page: Page, baseUrl: string, email: string
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/staff(\?|$)/);
 }
+
+/**
+ * Every tap target a resident can reach, and how high it is: links, buttons, fields, and the labels of radio
+ * buttons and check boxes (the box is drawn inside its label, which takes the tap). Off-screen helpers (the
+ * skip link until focused, the honeypot) and hidden elements are not targets.
+ */
+export async function smallTapTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const small: string[] = [];
+    const targets = Array.from(document.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, label[for]'));
+    for (const element of targets) {
+      if (element instanceof HTMLInputElement && (element.type === 'radio' || element.type === 'checkbox' || element.type === 'hidden')) continue;
+      if (element instanceof HTMLLabelElement) {
+        const control = document.getElementById(element.htmlFor);
+        if (!(control instanceof HTMLInputElement) || (control.type !== 'radio' && control.type !== 'checkbox')) continue;
+      }
+      if (element.closest('[aria-hidden="true"], [hidden]')) continue;
+      const box = element.getBoundingClientRect();
+      if (box.width <= 1 || box.height <= 1 || box.right <= 0 || getComputedStyle(element).visibility === 'hidden') continue;
+      if (box.height < 43.99) small.push(`${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''} "${(element.textContent ?? '').trim().slice(0, 30)}": ${box.height.toFixed(1)} px`);
+    }
+    return small;
+  });
+}
