@@ -15,7 +15,7 @@ import { buildContainer, loadStaticParts, type Container } from './container.js'
 import type { Logger } from './logging/logger.js';
 import { ensureIndexes } from './models/index.js';
 import type { DemoLogin } from './services/demo/demo-seeder.js';
-import { migrateLegacyTallies } from './services/tallies/legacy-tallies.js';
+import { migrateLegacyTallies, repackCounters } from './services/tallies/legacy-tallies.js';
 import { TallyVerifier } from './services/tallies/tally-verifier.js';
 import { projectRoot } from './paths.js';
 
@@ -75,6 +75,8 @@ export class MinyiServer {
     await ensureIndexes(container.models, { secondaryIndexes: connection.capabilities.usesSecondaryIndexes });
     phase('indexes');
     await migrateLegacyTallies(container.models, container.tallies, new TallyVerifier(container.models, container.tallies), this.logger);
+    // In the background: counts are read in either form meanwhile, and a big survey's slices take minutes on FerretDB.
+    void repackCounters(container.models, this.logger).catch((error: unknown) => this.logger.warn({ err: error }, 'could not store older counters as text; will try again at the next start'));
 
     this.startMaintenance(container);
 

@@ -14,10 +14,10 @@ export interface TallyDelta {
   /** Numbers the writer's batches of this survey 1, 2, 3…, so a snapshot records what it folded as ranges. */
   seq: number;
   votes: number;
-  /** Adds to the survey's tally. */
-  tally: CounterTree;
-  /** Adds to the slice of each day, by day. */
-  slices: Record<string, CounterTree>;
+  /** Adds to the survey's tally: JSON text of the counters (see packed-counters.ts), a tree in earlier versions. */
+  tally: string | CounterTree;
+  /** Adds to the slice of each day: JSON text of the counters by day, a record of trees in earlier versions. */
+  slices: string | Record<string, CounterTree>;
   at: Date;
 }
 

@@ -20,7 +20,8 @@ export interface TallySnapshot {
   survey: Types.ObjectId;
   day: string | null;
   version: number;
-  counters: CounterTree;
+  /** JSON text of the counters (see packed-counters.ts); a tree in documents of earlier versions. */
+  counters: string | CounterTree;
   folded: FoldedBatches;
   at: Date;
   /**

@@ -23,6 +23,7 @@ import type { IntegrityCounters } from '../../models/tally.model.js';
 import { BatchSettler } from './batch-settler.js';
 import { insertKeyed } from '../../db/keyed-writes.js';
 import { addIncrements, counterTree, type Increments } from './tally-increments.js';
+import { packCounters } from './packed-counters.js';
 import { TallySums } from './tally-sums.js';
 import type { TallyService } from './tally.service.js';
 
@@ -201,8 +202,8 @@ export class TallyWriter {
       writer,
       seq,
       votes,
-      tally: counterTree(tally),
-      slices: Object.fromEntries([...slices].map(([day, inc]) => [day, counterTree(inc)])),
+      tally: packCounters(counterTree(tally)),
+      slices: packCounters(Object.fromEntries([...slices].map(([day, inc]) => [day, counterTree(inc)]))),
       at: new Date(),
     };
     await insertKeyed(this.models.TallyDelta.collection, [delta] as never[], this.options.writeConcern, { stopped: () => this.stopped });

@@ -19,6 +19,7 @@ import { counterKey, snapshotId, type FoldedBatches, type TallySnapshot } from '
 import type { CounterTree, DaySlice, IntegrityCounters, Tally } from '../../models/tally.model.js';
 import { isDuplicateKey } from '../../db/keyed-writes.js';
 import { isFolded, withFolded } from './folded-batches.js';
+import { packCounters, unpackCounters } from './packed-counters.js';
 import { SharedReads } from './shared-reads.js';
 import { addIncrements, counterTree, flattenCounters, type Increments } from './tally-increments.js';
 import type { TallySums } from './tally-sums.js';
@@ -51,7 +52,11 @@ const TRUST_CONFIRMED_MS = RETIRED_KEPT_MS / 3;
 /** Snapshot keys (the tally, each day) that one fold or one read of slices works on at once. */
 export const KEYS_AT_ONCE = 4;
 
-type DeltaPart = Pick<TallyDelta, '_id' | 'writer' | 'seq' | 'tally' | 'slices'>;
+/** A delta as read, its counters unpacked. */
+interface DeltaPart extends Pick<TallyDelta, '_id' | 'writer' | 'seq'> {
+  tally: CounterTree;
+  slices: Record<string, CounterTree>;
+}
 
 /** Snapshots kept across all surveys; a day's slice is a few kilobytes. */
 const MAX_KEPT = 5000;
@@ -119,8 +124,8 @@ export class TallyService {
       writer,
       seq: 1,
       votes: sums.tally.total ?? 0,
-      tally: counterTree(sums.tally),
-      slices: Object.fromEntries([...sums.slices].map(([day, inc]) => [day, counterTree(inc)])),
+      tally: packCounters(counterTree(sums.tally)),
+      slices: packCounters(Object.fromEntries([...sums.slices].map(([day, inc]) => [day, counterTree(inc)]))),
       at: new Date(),
     };
     // A writer named by the caller makes the call idempotent: a second one is a duplicate key. Readers add
@@ -208,7 +213,7 @@ export class TallyService {
    */
   private async insertVersion(surveyId: Types.ObjectId, day: string | null, previous: KnownSnapshot, flat: Increments, folded: FoldedBatches, confirmedAt: number): Promise<KnownSnapshot> {
     const next: KnownSnapshot = { key: previous.key, version: previous.version + 1, flat, folded, confirmedAt: performance.now() };
-    const document: TallySnapshot = { _id: snapshotId(next.key, next.version), key: next.key, survey: surveyId, day, version: next.version, counters: counterTree(flat), folded, at: new Date(), retiredAt: null };
+    const document: TallySnapshot = { _id: snapshotId(next.key, next.version), key: next.key, survey: surveyId, day, version: next.version, counters: packCounters(counterTree(flat)), folded, at: new Date(), retiredAt: null };
     if (performance.now() - confirmedAt > MAX_FOLD_MS) throw new Error(`fold of ${next.key} abandoned: its read of version ${previous.version} is too old`);
     try {
       await this.snapshots(day).collection.insertOne(document as never, { writeConcern: this.options.writeConcern });
@@ -219,12 +224,21 @@ export class TallyService {
     this.remember(next);
     await this.models.TallyHead.updateOne({ _id: next.key }, { $max: { version: next.version }, $setOnInsert: { survey: surveyId } }, { upsert: true });
     // Two versions are kept whole, so a reader that just learnt of the previous one can still read it.
-    if (next.version > 2) await this.snapshots(day).updateOne({ _id: snapshotId(next.key, next.version - 2) }, { $set: { counters: {}, folded: {}, retiredAt: new Date() } });
+    if (next.version > 2) await this.snapshots(day).updateOne({ _id: snapshotId(next.key, next.version - 2) }, { $set: { counters: packCounters({}), folded: {}, retiredAt: new Date() } });
     return next;
   }
 
   private deltas(surveyId: Types.ObjectId): Promise<DeltaPart[]> {
-    return this.sharedDeltaReads.read(String(surveyId), () => this.models.TallyDelta.find({ survey: surveyId }, { writer: 1, seq: 1, tally: 1, slices: 1 }).lean<DeltaPart[]>().exec());
+    return this.sharedDeltaReads.read(String(surveyId), async () => {
+      const stored = await this.models.TallyDelta.find({ survey: surveyId }, { writer: 1, seq: 1, tally: 1, slices: 1 }).lean<Array<Pick<TallyDelta, '_id' | 'writer' | 'seq' | 'tally' | 'slices'>>>();
+      return stored.map((delta) => ({
+        _id: delta._id,
+        writer: delta.writer,
+        seq: delta.seq,
+        tally: unpackCounters(delta.tally, `tally delta ${delta._id}`),
+        slices: unpackCounters(delta.slices, `tally delta ${delta._id}`) as Record<string, CounterTree>,
+      }));
+    });
   }
 
   /**
@@ -282,12 +296,11 @@ export class TallyService {
   private async readVersion(key: string, day: string | null, version: number): Promise<KnownSnapshot | undefined> {
     const document = await this.snapshots(day).findOne({ _id: snapshotId(key, version) }).lean<TallySnapshot>();
     if (!document) return undefined;
-    if (document.key !== key || document.version !== version || typeof document.counters !== 'object' || document.counters === null) {
-      throw new Error(`tally snapshot ${document._id} came back malformed`);
-    }
+    if (document.key !== key || document.version !== version) throw new Error(`tally snapshot ${document._id} came back malformed`);
+    const counters = unpackCounters(document.counters, `tally snapshot ${document._id}`);
     const confirmedAt = performance.now();
     if (document.retiredAt) return { key, version, flat: {}, folded: {}, retired: true, confirmedAt };
-    return { key, version, flat: flattenCounters(document.counters as CounterTree), folded: document.folded ?? {}, confirmedAt };
+    return { key, version, flat: flattenCounters(counters), folded: document.folded ?? {}, confirmedAt };
   }
 
   private remember(snapshot: KnownSnapshot): void {
