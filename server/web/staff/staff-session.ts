@@ -8,7 +8,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import MongoStore from 'connect-mongo';
 import { csrfSync } from 'csrf-sync';
 import type { RequestHandler } from 'express';
-import session from 'express-session';
+import session, { type SessionData } from 'express-session';
 import type { Connection } from 'mongoose';
 import { AppError } from '../../errors/index.js';
 import type { Principal } from '../../services/accounts/access.js';
@@ -34,7 +34,7 @@ export interface StaffSessionOptions {
 
 export function staffSession(options: StaffSessionOptions) {
   const idleMs = options.idleMinutes * 60_000;
-  const store = MongoStore.create({
+  const store = new SessionStore({
     client: options.connection.getClient() as never,
     dbName: options.connection.name,
     collectionName: 'sessions',
@@ -94,6 +94,26 @@ export function staffSession(options: StaffSessionOptions) {
   };
 
   return { sessions, currentUser, csrfProtection, csrfToken, store };
+}
+
+/**
+ * connect-mongo's store, reading a session by `_id` alone and checking its expiry here: its own read adds
+ * the expiry to the filter, which FerretDB 1.24 answers by reading and decoding every stored session, on
+ * every staff page. (Sessions are stored whole, `stringify: false`, unencrypted; see staffSession.)
+ */
+class SessionStore extends MongoStore {
+  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+    (async () => {
+      const stored = await (await this.collectionP).findOne({ _id: sid });
+      if (!stored || (stored.expires && stored.expires.getTime() <= Date.now())) return null;
+      const data = stored.session as SessionData;
+      // As connect-mongo gives it: touchAfter compares it with the time of the next touch.
+      return stored.lastModified ? { ...data, lastModified: stored.lastModified } : data;
+    })().then(
+      (found) => callback(null, found),
+      (error: unknown) => callback(error),
+    );
+  }
 }
 
 const ANONYMOUS_CSRF_COOKIE = 'minyi_staff_csrf';
