@@ -11,7 +11,7 @@ import type { Bureau } from '../../models/bureau.model.js';
 import type { Models } from '../../models/index.js';
 import type { SurveyResponse } from '../../models/response.model.js';
 import type { Survey } from '../../models/survey.model.js';
-import type { IntegrityCounters, QuestionTally } from '../../models/tally.model.js';
+import type { IntegrityCounters, QuestionTally, Tally } from '../../models/tally.model.js';
 import type { TallyService } from '../tallies/tally.service.js';
 import { addIncrements, flattenCounters, readCellKey, responseIncrements, type Increments } from '../tallies/tally-increments.js';
 import { calendarDay } from '../voting/vote.service.js';
@@ -111,9 +111,12 @@ export class DashboardService {
     this.slices = new DaySlices(tallies);
   }
 
-  /** The filtered numbers, the whole survey's and the integrity counters, from one read of the tally. */
-  async numbers(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter): Promise<DashboardNumbers> {
-    const tally = await this.tallies.get(survey._id);
+  /**
+   * The filtered numbers, the whole survey's and the integrity counters, from one read of the tally: `read`
+   * when the caller has just made it (preparePasses).
+   */
+  async numbers(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter, read?: Tally): Promise<DashboardNumbers> {
+    const tally = read ?? (await this.tallies.get(survey._id));
     const overall: Counts = { total: tally.total, byDay: tally.byDay, byDistrict: tally.byDistrict, byChannel: tally.byChannel, questions: tally.questions };
     const integrity = tally.integrity;
     let counts = overall;
@@ -121,10 +124,15 @@ export class DashboardService {
     return { counts, overall, integrity };
   }
 
-  /** Whether answer filters and cross-tabs of the survey can run now, or how far the read they need has come. */
-  async preparePasses(survey: Pick<Survey, '_id' | 'questions'>, waitMs: number): Promise<{ ready: true } | { ready: false; read: number; total: number }> {
+  /**
+   * Whether answer filters and cross-tabs of the survey can run now, with the tally read to tell (for
+   * numbers()), or how far the read they need has come.
+   */
+  async preparePasses(survey: Pick<Survey, '_id' | 'questions'>, waitMs: number): Promise<{ ready: true; tally?: Tally } | { ready: false; read: number; total: number }> {
     if (!this.columnStore) return { ready: true };
-    return this.columnStore.prepare(survey, await this.tallies.get(survey._id), waitMs);
+    const tally = await this.tallies.get(survey._id);
+    const prepared = await this.columnStore.prepare(survey, tally, waitMs);
+    return prepared.ready ? { ready: true, tally } : prepared;
   }
 
   async counts(survey: Pick<Survey, '_id' | 'questions'>, filter: DashboardFilter): Promise<Counts> {

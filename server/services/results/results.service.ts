@@ -6,7 +6,7 @@
 import type { Bureau } from '../../models/bureau.model.js';
 import type { LocalizedText, Question } from '../../models/survey-definition.types.js';
 import type { Survey } from '../../models/survey.model.js';
-import type { IntegrityCounters } from '../../models/tally.model.js';
+import type { IntegrityCounters, Tally } from '../../models/tally.model.js';
 import { answerValues, FilterError, isFiltered, type DashboardFilter, type readRankCount } from '../dashboards/dashboard-filter.js';
 import type { Counts, DashboardService } from '../dashboards/dashboard.service.js';
 import { questionResults, type QuestionResult } from '../dashboards/question-results.js';
@@ -101,11 +101,12 @@ export class ResultsService {
     return this.dashboards.preparePasses(survey, this.options.analysisWaitMs);
   }
 
-  async results(input: { survey: Pick<Survey, '_id' | 'questions'>; bureau: Pick<Bureau, 'districts'>; filter: DashboardFilter; view: ResultsView }): Promise<SurveyResults> {
+  /** `tally`: the survey's tally when the caller has just read it (preparePasses), so it is not read again. */
+  async results(input: { survey: Pick<Survey, '_id' | 'questions'>; bureau: Pick<Bureau, 'districts'>; filter: DashboardFilter; view: ResultsView; tally?: Tally }): Promise<SurveyResults> {
     const { survey, bureau, filter, view } = input;
     // Anyone may read the public page: it reads day slices only, never a pass over the responses.
     if (view === 'public' && filter.answer) throw new FilterError('answer', 'answer filters are for the bureau\'s dashboard and API; the public page filters by date, district and channel.');
-    const { counts, overall, integrity } = await this.dashboards.numbers(survey, filter);
+    const { counts, overall, integrity } = await this.dashboards.numbers(survey, filter, input.tally);
     return this.shape(survey, bureau, filter, view, counts, overall, integrity);
   }
 

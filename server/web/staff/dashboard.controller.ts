@@ -6,6 +6,7 @@ import { CHANNELS } from '../../models/response.model.js';
 import { OTHER_OPTION_ID } from '../../models/survey-definition.types.js';
 import type { Bureau } from '../../models/bureau.model.js';
 import type { Survey } from '../../models/survey.model.js';
+import type { Tally } from '../../models/tally.model.js';
 import { isBureauStaff } from '../../services/accounts/access.js';
 import { filterQuery, isFiltered, readFilter, readRankCount, scalarField, FilterError, type DashboardFilter } from '../../services/dashboards/dashboard-filter.js';
 import { DashboardService } from '../../services/dashboards/dashboard.service.js';
@@ -101,11 +102,13 @@ export function dashboardController(deps: { directory: SurveyDirectory; results:
     const rowsId = scalarField(query, 'rows');
     const colsId = scalarField(query, 'cols');
     if ((rowsId === undefined) !== (colsId === undefined)) throw new FilterError(rowsId === undefined ? 'rows' : 'cols', 'a cross-tab needs both "rows" and "cols".');
+    let tally: Tally | undefined;
     if (filter.answer || (rowsId && colsId)) {
       const passes = await deps.results.preparePasses(survey);
       if (!passes.ready) return renderPreparing(res, survey, bureau, passes);
+      tally = passes.tally;
     }
-    const found = await deps.results.results({ survey, bureau, filter, view: 'staff' });
+    const found = await deps.results.results({ survey, bureau, filter, view: 'staff', tally });
     const table = rowsId && colsId ? await deps.results.crossTab({ survey, bureau, filter, rows: rowsId, cols: colsId, rank, view: 'staff', basis: { byDay: found.overallByDay, total: found.overallTotal } }) : null;
     const base = `/staff/b/${bureau.slug}/surveys/${survey.slug}`;
     const queryString = filterQuery(filter).toString();
