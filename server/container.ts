@@ -46,7 +46,7 @@ import { SurveyDirectory } from './services/voting/survey-directory.js';
 import { VoteService } from './services/voting/vote.service.js';
 import { VoteWatch } from './services/voting/vote-watch.js';
 import { VoteRateLimiter } from './services/voting/vote-rate-limiter.js';
-import { HeavyRequests } from './web/shared/heavy-requests.js';
+import { HEAVY_REQUEST_LIMITS, HeavyRequests } from './web/shared/heavy-requests.js';
 import { RenderedPageCache } from './web/shared/rendered-page-cache.js';
 import { ViewRenderer } from './web/shared/view-renderer.js';
 
@@ -179,7 +179,7 @@ export function buildContainer(input: ContainerInput, parts = loadStaticParts())
     refusals,
     voteWatch,
     pageCache: new RenderedPageCache(),
-    heavyRequests: new HeavyRequests(),
+    heavyRequests: new HeavyRequests(HEAVY_REQUEST_LIMITS, () => responses.isStoring()),
     passwordPolicy,
     accounts,
     audit,

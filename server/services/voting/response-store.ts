@@ -32,9 +32,13 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
+/** How long after its last write the store still counts as storing votes: the gap between two batches. */
+const STORING_GAP_MS = 250;
+
 export class ResponseStore {
   private queue: Waiting[] = [];
   private writing = false;
+  private lastWriteEnded = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly models: Models,
@@ -60,6 +64,12 @@ export class ResponseStore {
       if (failure) for (const waiting of this.queue.splice(0)) waiting.reject(failure.error);
     }
     this.writing = false;
+    this.lastWriteEnded = performance.now();
+  }
+
+  /** Whether residents' votes are being stored now or were a moment ago (heavy analysis then gives way). */
+  isStoring(): boolean {
+    return this.writing || performance.now() - this.lastWriteEnded < STORING_GAP_MS;
   }
 
   /** Never throws: every vote of the batch is resolved or rejected. Says why when the whole batch failed. */

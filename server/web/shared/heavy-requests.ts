@@ -5,6 +5,10 @@
  * Answer filters and cross-tabs read the column store in memory (services/results): they wait their turn in
  * a short queue instead (analysis), so ten planners opening a view are served one pass after another, and
  * the passes yield to votes between chunks, so voting never waits behind them.
+ * While residents' votes are being stored, one heavy request runs at a time, and analysis takes at most
+ * a set share of the time (after a turn of 30 ms, the next waits 90 ms at a quarter): each page still costs
+ * the database a few reads and the process its rendering, and planners reloading as fast as they are
+ * served would otherwise take the share of the core the votes need.
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { RateLimitedError } from '../../errors/index.js';
@@ -12,6 +16,10 @@ import { RateLimitedError } from '../../errors/index.js';
 export interface HeavyRequestLimits {
   perUser: number;
   perProcess: number;
+  /** perProcess while votes are being stored. */
+  perProcessWhileVoting: number;
+  /** The share of the time queued (analysis) requests may take while votes are being stored. */
+  analysisShareWhileVoting: number;
   /** What Retry-After says: about how long such a request takes. */
   retryAfterSeconds: number;
   /** Requests that may wait for a turn (queued gates only), per process and per user. */
@@ -21,7 +29,7 @@ export interface HeavyRequestLimits {
   maxWaitMs: number;
 }
 
-export const HEAVY_REQUEST_LIMITS: HeavyRequestLimits = { perUser: 2, perProcess: 4, retryAfterSeconds: 5, queuedPerProcess: 32, queuedPerUser: 16, maxWaitMs: 10_000 };
+export const HEAVY_REQUEST_LIMITS: HeavyRequestLimits = { perUser: 2, perProcess: 4, perProcessWhileVoting: 1, analysisShareWhileVoting: 0.25, retryAfterSeconds: 5, queuedPerProcess: 32, queuedPerUser: 16, maxWaitMs: 10_000 };
 
 /** Whether a results request makes a pass over the responses: an answer filter or a cross-tab. */
 export function passesOverResponses(req: Request): boolean {
@@ -39,8 +47,15 @@ export class HeavyRequests {
   private readonly perUser = new Map<string, number>();
   private readonly queue: Waiting[] = [];
   private readonly queuedByUser = new Map<string, number>();
+  /** While votes are being stored, no analysis starts before this (performance.now()); see analysisShareWhileVoting. */
+  private restUntil = 0;
+  private restTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly limits: HeavyRequestLimits = HEAVY_REQUEST_LIMITS) {}
+  constructor(
+    private readonly limits: HeavyRequestLimits = HEAVY_REQUEST_LIMITS,
+    /** Whether residents' votes are being stored now (ResponseStore.isStoring). */
+    private readonly voting: () => boolean = () => false,
+  ) {}
 
   /**
    * Middleware for routes that are heavy when `isHeavy` says so (always by default); who runs it is `who(res)`.
@@ -50,7 +65,9 @@ export class HeavyRequests {
     return (req, res, next) => {
       if (!isHeavy(req)) return next();
       const user = who(res);
-      if (this.mayStart(user)) {
+      // Turns opened without one ending (the votes stopped) go to those already waiting first.
+      this.startNext();
+      if (this.mayStart(user, Boolean(options.queue))) {
         this.start(user, res);
         return next();
       }
@@ -97,17 +114,31 @@ export class HeavyRequests {
     return this.queue.length;
   }
 
-  private mayStart(user: string): boolean {
-    return (this.perUser.get(user) ?? 0) < this.limits.perUser && this.running < this.limits.perProcess;
+  /** `paced`: an analysis request, which also waits out the rest while votes are being stored. */
+  private mayStart(user: string, paced: boolean): boolean {
+    return (this.perUser.get(user) ?? 0) < this.limits.perUser && this.running < this.turns() && !(paced && this.resting());
+  }
+
+  private resting(): boolean {
+    return performance.now() < this.restUntil && this.voting();
+  }
+
+  private turns(): number {
+    return this.voting() ? this.limits.perProcessWhileVoting : this.limits.perProcess;
   }
 
   private start(user: string, res: Response): void {
     this.running += 1;
     this.count(this.perUser, user, 1);
+    const startedAt = performance.now();
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
+      if (this.voting()) {
+        const share = this.limits.analysisShareWhileVoting;
+        this.restUntil = Math.max(this.restUntil, performance.now() + ((performance.now() - startedAt) * (1 - share)) / share);
+      }
       this.running -= 1;
       this.count(this.perUser, user, -1);
       this.startNext();
@@ -125,9 +156,18 @@ export class HeavyRequests {
 
   /** Starts the oldest waiting requests that may run now. */
   private startNext(): void {
-    for (let index = 0; index < this.queue.length && this.running < this.limits.perProcess; ) {
+    // A turn that ends always starts the next waiting request (there is at least one while voting), so the
+    // queue moves on, and takes the wider limit from the first turn that ends after the votes stop.
+    if (this.queue.length > 0 && this.resting()) {
+      this.restTimer ??= setTimeout(() => {
+        this.restTimer = undefined;
+        this.startNext();
+      }, this.restUntil - performance.now()).unref();
+      return;
+    }
+    for (let index = 0; index < this.queue.length && this.running < this.turns(); ) {
       const waiting = this.queue[index]!;
-      if (!this.mayStart(waiting.user)) {
+      if (!this.mayStart(waiting.user, true)) {
         index += 1;
         continue;
       }

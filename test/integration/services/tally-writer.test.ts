@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Survey } from '../../../server/models/survey.model.js';
 import { deltaId } from '../../../server/models/tally-delta.model.js';
 import { VOID_SURVEY } from '../../../server/services/tallies/batch-settler.js';
@@ -239,7 +239,11 @@ describe('ResponseStore', () => {
       otherText: {}, submittedAt: new Date(), day: '2026-11-21', district: answers(i).district, channel: 'web' as const, locale: 'zh-CN' as const, clientHash: null,
     });
     // 200 posts of 150 forms: 50 forms posted twice at the same moment.
-    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => t.container.responses.store(survey, build(i))));
+    const storing = Array.from({ length: 200 }, (_, i) => t.container.responses.store(survey, build(i)));
+    // Heavy analysis gives way meanwhile (HeavyRequests), and for a moment after the last write.
+    expect(t.container.responses.isStoring()).toBe(true);
+    const outcomes = await Promise.all(storing);
+    expect(t.container.responses.isStoring()).toBe(true);
     expect(outcomes.filter((o) => o === 'stored')).toHaveLength(150);
     expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(50);
     await t.container.tallyWriter.drain();
@@ -251,5 +255,6 @@ describe('ResponseStore', () => {
     const [first, last] = snapshot!.folded[t.container.tallyWriter.writerId]!;
     expect(last! - first! + 1).toBeLessThan(10);
     expect(deltaId(survey._id, t.container.tallyWriter.writerId, 1)).toMatch(/\.1$/);
+    await vi.waitFor(() => expect(t.container.responses.isStoring()).toBe(false), { timeout: 5000, interval: 50 });
   });
 });

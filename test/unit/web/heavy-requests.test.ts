@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { HeavyRequests } from '../../../server/web/shared/heavy-requests.js';
 
-const limits = { perUser: 1, perProcess: 2, retryAfterSeconds: 1, queuedPerProcess: 2, queuedPerUser: 2, maxWaitMs: 50 };
+const limits = { perUser: 1, perProcess: 2, perProcessWhileVoting: 1, analysisShareWhileVoting: 1, retryAfterSeconds: 1, queuedPerProcess: 2, queuedPerUser: 2, maxWaitMs: 50 };
 
 /** Runs the gate for `who`; resolves with what next() got (undefined: may run) or rejects with what it threw. */
 function enter(heavy: HeavyRequests, who: string, res = new EventEmitter()): { res: EventEmitter; done: Promise<unknown> } {
@@ -61,5 +61,57 @@ describe('HeavyRequests turns', () => {
     b.res.emit('close');
     c.res.emit('close');
     expect(heavy.active).toBe(0);
+  });
+});
+
+describe('HeavyRequests while residents vote', () => {
+  it('run one at a time while votes are being stored, and widen again once they are not', async () => {
+    let voting = true;
+    const heavy = new HeavyRequests({ ...limits, queuedPerProcess: 4, maxWaitMs: 1000 }, () => voting);
+    const a = enter(heavy, 'a');
+    await expect(a.done).resolves.toBeUndefined();
+    const b = enter(heavy, 'b');
+    const c = enter(heavy, 'c');
+    expect(heavy.active).toBe(1);
+    expect(heavy.waiting).toBe(2);
+    // A turn ends during voting: the next one starts, and still only one runs.
+    a.res.emit('close');
+    await expect(b.done).resolves.toBeUndefined();
+    expect([heavy.active, heavy.waiting]).toEqual([1, 1]);
+    // The votes stop: the turn that opens goes to c, who waited, before d, who just came.
+    voting = false;
+    const d = enter(heavy, 'd');
+    await expect(c.done).resolves.toBeUndefined();
+    expect([heavy.active, heavy.waiting]).toEqual([2, 1]);
+    b.res.emit('close');
+    await expect(d.done).resolves.toBeUndefined();
+    for (const r of [c, d]) r.res.emit('close');
+    expect(heavy.active).toBe(0);
+  });
+});
+
+describe('HeavyRequests pacing while residents vote', () => {
+  it('rests analysis after each turn so it takes at most its share of the time, but never holds an export', async () => {
+    let voting = true;
+    const heavy = new HeavyRequests({ ...limits, perUser: 2, queuedPerProcess: 4, maxWaitMs: 5000, analysisShareWhileVoting: 0.5 }, () => voting);
+    const a = enter(heavy, 'a');
+    await a.done;
+    const heldFrom = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const b = enter(heavy, 'b');
+    const held = performance.now() - heldFrom;
+    a.res.emit('close');
+    const closedAt = performance.now();
+    // At half the time, a turn of `held` ms is followed by as long a rest.
+    await b.done;
+    expect(performance.now() - closedAt).toBeGreaterThanOrEqual(held - 1);
+    // An export (no queue) is never held by the rest: it gets the free turn or 429 at once.
+    b.res.emit('close');
+    const exported = new Promise<unknown>((resolve) => heavy.gate(() => 'c')({} as never, new EventEmitter() as never, (error?: unknown) => resolve(error)));
+    await expect(exported).resolves.toBeUndefined();
+    // Once the votes stop, nothing rests.
+    voting = false;
+    const d = enter(heavy, 'd');
+    await expect(d.done).resolves.toBeUndefined();
   });
 });
