@@ -1,8 +1,10 @@
 /**
- * Brings counts kept by earlier versions to today's form. migrateLegacyTallies: counts kept (one tally document per survey changed with $inc, day slices alike)
- * to snapshots and deltas. The old documents cannot say for sure which votes they count, so each survey is
- * recounted from its responses, which are the truth; only the vote-check counters, which have no
- * responses, are carried over. Runs at start-up before any vote is taken; safe to interrupt and run again.
+ * Brings counts stored by earlier versions to today's form.
+ * - migrateLegacyTallies: one tally document per survey changed with $inc (day slices alike) becomes
+ *   snapshots and deltas. The old documents cannot say for sure which votes they count, so each survey is
+ *   recounted from its responses, which are the truth; only the vote-check counters, which have no
+ *   responses, are carried over. Runs at start-up before any vote is taken; safe to interrupt and run again.
+ * - repackCounters: snapshot counters stored as nested documents become JSON text.
  */
 import type { Logger } from '../../logging/logger.js';
 import type { Models } from '../../models/index.js';
@@ -42,7 +44,8 @@ export async function migrateLegacyTallies(models: Models, tallies: TallyService
  * packed-counters.ts), one snapshot at a time. Safe while votes are counted, in any number of processes:
  * a snapshot's counters never change, only their form does, and readers take both forms. A version retired
  * meanwhile may get its counters back, which only costs space until it is swept; the filter names `_id`
- * alone, the one filter FerretDB 1.24 does not answer by reading the whole collection. Returns how many were rewritten.
+ * alone, the one filter FerretDB 1.24 does not answer by decoding the whole collection. Returns how many
+ * were rewritten.
  */
 export async function repackCounters(models: Models, logger: Logger): Promise<number> {
   let repacked = 0;

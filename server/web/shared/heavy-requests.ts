@@ -31,6 +31,12 @@ export interface HeavyRequestLimits {
 
 export const HEAVY_REQUEST_LIMITS: HeavyRequestLimits = { perUser: 2, perProcess: 4, perProcessWhileVoting: 1, analysisShareWhileVoting: 0.25, retryAfterSeconds: 5, queuedPerProcess: 32, queuedPerUser: 16, maxWaitMs: 10_000 };
 
+/**
+ * The longest rest after a turn: a long turn mostly waited (for the database, or for a survey's first read,
+ * see ColumnStore.prepare), and a rest of three times that would make the planners queued behind it give up.
+ */
+const MAX_REST_MS = 1000;
+
 /** Whether a results request makes a pass over the responses: an answer filter or a cross-tab. */
 export function passesOverResponses(req: Request): boolean {
   const answer = req.query.answer;
@@ -137,7 +143,8 @@ export class HeavyRequests {
       released = true;
       if (this.voting()) {
         const share = this.limits.analysisShareWhileVoting;
-        this.restUntil = Math.max(this.restUntil, performance.now() + ((performance.now() - startedAt) * (1 - share)) / share);
+        const rest = Math.min(MAX_REST_MS, ((performance.now() - startedAt) * (1 - share)) / share);
+        this.restUntil = Math.max(this.restUntil, performance.now() + rest);
       }
       this.running -= 1;
       this.count(this.perUser, user, -1);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HeavyRequests } from '../../../server/web/shared/heavy-requests.js';
 
 const limits = { perUser: 1, perProcess: 2, perProcessWhileVoting: 1, analysisShareWhileVoting: 1, retryAfterSeconds: 1, queuedPerProcess: 2, queuedPerUser: 2, maxWaitMs: 50 };
@@ -113,5 +113,38 @@ describe('HeavyRequests pacing while residents vote', () => {
     voting = false;
     const d = enter(heavy, 'd');
     await expect(d.done).resolves.toBeUndefined();
+  });
+});
+
+describe('HeavyRequests rest after a turn', () => {
+  it('is three times the turn at a quarter share, and at most a second', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const heavy = new HeavyRequests({ ...limits, perUser: 2, queuedPerProcess: 4, maxWaitMs: 60_000, analysisShareWhileVoting: 0.25 }, () => true);
+      let started = '';
+      const turn = (who: string) => {
+        const res = new EventEmitter();
+        heavy.gate(() => who, () => true, { queue: true })({} as never, res as never, () => (started += who));
+        return res;
+      };
+      const a = turn('a');
+      vi.advanceTimersByTime(100);
+      const b = turn('b');
+      a.emit('close');
+      vi.advanceTimersByTime(299);
+      expect(started).toBe('a');
+      vi.advanceTimersByTime(2);
+      expect(started).toBe('ab');
+      // A turn of 2 s (it waited for the database): a rest of 1 s, not 6.
+      vi.advanceTimersByTime(2000);
+      turn('c');
+      b.emit('close');
+      vi.advanceTimersByTime(999);
+      expect(started).toBe('ab');
+      vi.advanceTimersByTime(2);
+      expect(started).toBe('abc');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
