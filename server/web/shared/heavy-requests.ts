@@ -107,6 +107,8 @@ export class HeavyRequests {
       res.once('close', gone);
       this.queue.push(waiting);
       this.count(this.queuedByUser, user, 1);
+      // Nothing may be running to end a turn: the end of the rest must start it then.
+      this.startNext();
     };
   }
 

@@ -137,12 +137,22 @@ describe('HeavyRequests rest after a turn', () => {
       expect(started).toBe('ab');
       // A turn of 2 s (it waited for the database): a rest of 1 s, not 6.
       vi.advanceTimersByTime(2000);
-      turn('c');
+      const c = turn('c');
       b.emit('close');
       vi.advanceTimersByTime(999);
       expect(started).toBe('ab');
       vi.advanceTimersByTime(2);
       expect(started).toBe('abc');
+      // One that comes during a rest, with no turn running to end, starts when the rest is over.
+      vi.advanceTimersByTime(100);
+      c.emit('close');
+      vi.advanceTimersByTime(100);
+      turn('d');
+      vi.advanceTimersByTime(190);
+      expect(started).toBe('abc');
+      // c began up to 2 ms before the advance that started it ended: its rest is 300–306 ms.
+      vi.advanceTimersByTime(20);
+      expect(started).toBe('abcd');
     } finally {
       vi.useRealTimers();
     }
