@@ -85,7 +85,8 @@ export function dashboardController(deps: { directory: SurveyDirectory; results:
       read: progress.read,
       total: progress.total,
       percent,
-      progressText: t(res, 'preparing.progress', { read: number(progress.read), total: number(progress.total), percent }),
+      // FerretDB reads the whole collection for one survey's responses: the last of them may come long before the end.
+      progressText: progress.total > 0 && progress.read >= progress.total ? t(res, 'preparing.finishing', { total: number(progress.total) }) : t(res, 'preparing.progress', { read: number(progress.read), total: number(progress.total), percent }),
       reloadText: t(res, 'preparing.reload', { seconds: PREPARING_RELOAD_SECONDS }),
       refreshSeconds: PREPARING_RELOAD_SECONDS,
       unfilteredHref: `${base}/results`,
