@@ -4,37 +4,16 @@
  * demo survey (random answers), and how many bytes the columns hold. Each figure is the median of 15 passes
  * after 5 unmeasured ones, with one response added before each pass so no remembered pass is reused.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Question } from '../server/models/survey-definition.types.js';
-import { projectRoot } from '../server/paths.js';
-import { SurveyColumns, type ColumnRow } from '../server/services/results/survey-columns.js';
+import { SurveyColumns } from '../server/services/results/survey-columns.js';
 import { median } from './lib/figures.js';
+import { DEMO_QUESTIONS, RandomAnswers } from './lib/random-answers.js';
 
 const { values } = parseArgs({ options: { responses: { type: 'string', default: '1000000' } } });
 const count = Number(values.responses);
-const definition = JSON.parse(readFileSync(path.join(projectRoot(), 'surveys', 'top-public-security-concerns.json'), 'utf8')) as { questions: Question[] };
-const questions = definition.questions;
-const districts = ['wuxing', 'nanxun', 'deqing', 'changxing', 'anji'];
-let seed = 42;
-// A small deterministic generator, so two runs measure the same data.
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
-const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
-
-function response(i: number): ColumnRow {
-  const answers: ColumnRow['answers'] = {};
-  for (const q of questions) {
-    if (q.type === 'ranking') answers[q.id] = [...q.options.map((o) => o.id)].sort(() => random() - 0.5).slice(0, q.rankCount);
-    else if (q.type === 'multiple') { if (random() < 0.3) answers[q.id] = [...new Set([pick(q.options).id, pick(q.options).id])]; }
-    else if (q.type === 'single') answers[q.id] = pick(q.options).id;
-    else if (q.type === 'rating') answers[q.id] = 1 + Math.floor(random() * q.scale);
-    else if (q.type === 'yes-no') answers[q.id] = random() < 0.3 ? 'yes' : 'no';
-    else if (q.type === 'district') answers[q.id] = pick(districts);
-    else if (q.type === 'text' && random() < 0.2) answers[q.id] = '加强夜间巡逻';
-  }
-  return { answers, day: `2026-${String(1 + (i % 9)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`, district: (answers.district as string) ?? null, channel: 'web' };
-}
+const questions = DEMO_QUESTIONS;
+const answers = new RandomAnswers(questions, ['wuxing', 'nanxun', 'deqing', 'changxing', 'anji']);
+const response = (i: number) => answers.response(i);
 
 const columns = new SurveyColumns(questions);
 const started = performance.now();
