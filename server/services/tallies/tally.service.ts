@@ -17,6 +17,7 @@ import type { Models } from '../../models/index.js';
 import { deltaId, type TallyDelta } from '../../models/tally-delta.model.js';
 import { counterKey, snapshotId, type FoldedBatches, type TallySnapshot } from '../../models/tally-snapshot.model.js';
 import type { CounterTree, DaySlice, IntegrityCounters, Tally } from '../../models/tally.model.js';
+import type { DatabaseHealth, ReadCheck } from '../../db/database-health.js';
 import { isDuplicateKey } from '../../db/keyed-writes.js';
 import { isFolded, withFolded } from './folded-batches.js';
 import { packCounters, unpackCounters } from './packed-counters.js';
@@ -73,7 +74,8 @@ export class TallyService {
 
   constructor(
     private readonly models: Models,
-    private readonly options: { writeConcern?: WriteConcernSettings } = {},
+    /** `health`: checks the reads of deltas and snapshots (a malformed reply resets the pool and is read again). */
+    private readonly options: { writeConcern?: WriteConcernSettings; health?: DatabaseHealth } = {},
   ) {}
 
   /** The survey's counts: its tally snapshot plus the deltas not folded yet. */
@@ -230,7 +232,11 @@ export class TallyService {
 
   private deltas(surveyId: Types.ObjectId): Promise<DeltaPart[]> {
     return this.sharedDeltaReads.read(String(surveyId), async () => {
-      const stored = await this.models.TallyDelta.find({ survey: surveyId }, { writer: 1, seq: 1, tally: 1, slices: 1 }).lean<Array<Pick<TallyDelta, '_id' | 'writer' | 'seq' | 'tally' | 'slices'>>>();
+      const stored = await this.checkedRead(
+        'tally deltas of a survey',
+        () => this.models.TallyDelta.find({ survey: surveyId }, { writer: 1, seq: 1, tally: 1, slices: 1 }).lean<Array<Pick<TallyDelta, '_id' | 'writer' | 'seq' | 'tally' | 'slices'>>>().exec(),
+        (deltas) => (Array.isArray(deltas) && deltas.every((d) => typeof d._id === 'string' && typeof d.writer === 'string' && typeof d.seq === 'number' && d.tally !== undefined && d.slices !== undefined) ? undefined : 'a delta without its batch or counters'),
+      );
       return stored.map((delta) => ({
         _id: delta._id,
         writer: delta.writer,
@@ -294,13 +300,26 @@ export class TallyService {
   }
 
   private async readVersion(key: string, day: string | null, version: number): Promise<KnownSnapshot | undefined> {
-    const document = await this.snapshots(day).findOne({ _id: snapshotId(key, version) }).lean<TallySnapshot>();
+    const document = await this.checkedRead(
+      'tally snapshot',
+      () => this.snapshots(day).findOne({ _id: snapshotId(key, version) }).lean<TallySnapshot>().exec(),
+      (found) => (found === null || (found.key === key && found.version === version && found.counters !== undefined) ? undefined : `another snapshot than ${snapshotId(key, version)}`),
+    );
     if (!document) return undefined;
-    if (document.key !== key || document.version !== version) throw new Error(`tally snapshot ${document._id} came back malformed`);
     const counters = unpackCounters(document.counters, `tally snapshot ${document._id}`);
     const confirmedAt = performance.now();
     if (document.retiredAt) return { key, version, flat: {}, folded: {}, retired: true, confirmedAt };
     return { key, version, flat: flattenCounters(counters), folded: document.folded ?? {}, confirmedAt };
+  }
+
+  /** A read whose answer is checked: through DatabaseHealth when given (see the constructor), else here. */
+  private checkedRead<T>(what: string, load: () => Promise<T>, check: ReadCheck<T>): Promise<T> {
+    if (this.options.health) return this.options.health.read(what, load, check);
+    return load().then((value) => {
+      const problem = check(value);
+      if (problem !== undefined) throw new Error(`${what}: ${problem}`);
+      return value;
+    });
   }
 
   private remember(snapshot: KnownSnapshot): void {

@@ -124,6 +124,20 @@ describe('a connection whose replies are off by one', () => {
     expect(res.text).toContain('Test City Police');
   });
 
+  it('a dashboard whose read of the counts gets a reply with no cursor: read again, the planner gets the page', async () => {
+    const staff = await signedInAgent(t.app, 'manager@test.gov.cn');
+    const results = `/staff/b/${bureauSlug}/surveys/${surveyPath.split('/').pop()}/results?lang=en`;
+    expectStatus(await staff.get(results), 200);
+    const resets = t.container.health.stats().resets;
+    proxy.faults = [{ kind: 'desync', when: findIn('tally_deltas'), staleFrom: insertReply }];
+    // An insert reply to answer with.
+    await csrfOf(request.agent(t.app));
+    const res = await staff.get(results);
+    expect(proxy.faults).toHaveLength(0);
+    expectStatus(res, 200);
+    expect(t.container.health.stats().resets).toBeGreaterThan(resets);
+  });
+
   it('a sign-in whose account read comes back empty is retried on new connections, not refused', async () => {
     const agent = request.agent(t.app);
     const csrf = await csrfOf(agent);
