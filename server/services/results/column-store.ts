@@ -84,13 +84,13 @@ export class ColumnStore {
    * so a page can say so instead of keeping its reader waiting, and the read goes on in the background.
    */
   async prepare(survey: Pick<Survey, '_id' | 'questions'>, tally: Pick<Tally, 'total'>, waitMs: number): Promise<{ ready: true } | { ready: false; read: number; total: number }> {
-    const known = this.entries.get(String(survey._id));
-    if (known?.built && known.shape === shapeOf(survey.questions)) return { ready: true };
-    if (!known && this.tooBig.has(String(survey._id))) return { ready: true };
+    const key = String(survey._id);
+    if (!this.entries.has(key) && this.tooBig.has(key)) return { ready: true };
     const entry = this.entryFor(survey, tally.total);
+    if (entry.built) return { ready: true };
     // Nobody may await this read: its failure is logged here, and the next request starts another.
-    const settled = entry.ready.catch((error: unknown) => this.options.logger?.warn({ err: error, survey: String(survey._id) }, 'could not build the column store'));
-    if (waitMs > 0 && !entry.built) {
+    const settled = entry.ready.catch((error: unknown) => this.options.logger?.warn({ err: error, survey: key }, 'could not build the column store'));
+    if (waitMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
       clearTimeout(timer);
@@ -102,7 +102,9 @@ export class ColumnStore {
   private entryFor(survey: Pick<Survey, '_id' | 'questions'>, total: number): Entry {
     const key = String(survey._id);
     const entry = this.entries.get(key);
-    return entry && entry.shape === shapeOf(survey.questions) ? entry : this.start(key, survey, shapeOf(survey.questions), total);
+    // The shape is the questions as JSON: worked out once per call, on every analysis page.
+    const shape = shapeOf(survey.questions);
+    return entry && entry.shape === shape ? entry : this.start(key, survey, shape, total);
   }
 
   /** Bytes held by every survey's columns. */
